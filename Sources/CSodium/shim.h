@@ -1,0 +1,2 @@
+/* libsodium: every cryptographic primitive Stacks uses. */
+#include <sodium.h>

@@ -1,0 +1,50 @@
+// CGI/FastCGI parameters → Request (RFC 3875 meta-variables). Shared by both adapters and by
+// tests, which feed it plain dictionaries: the handler cannot tell who built its request.
+import HTTP
+
+extension Request {
+    /// Builds a request from CGI meta-variables and the body bytes that were read.
+    public init(cgiParameters parameters: [String: String], body: [UInt8], contentLength: Int) {
+        let uri = parameters["REQUEST_URI"] ?? ""
+        let path: String
+        if let question = uri.firstIndex(of: "?") {
+            path = String(uri[..<question])
+        } else if !uri.isEmpty {
+            path = uri
+        } else {
+            path = (parameters["SCRIPT_NAME"] ?? "") + (parameters["PATH_INFO"] ?? "")
+        }
+        self.init(
+            method: (parameters["REQUEST_METHOD"] ?? "GET").uppercased(),
+            path: path.isEmpty ? "/" : path,
+            rawQuery: parameters["QUERY_STRING"] ?? "",
+            headers: Self.headers(from: parameters),
+            body: body,
+            contentLength: contentLength,
+            requestID: parameters["REQUEST_ID"] ?? parameters["HTTP_X_REQUEST_ID"] ?? "")
+    }
+
+    /// The declared body length (`CONTENT_LENGTH`), 0 when absent, nil when not a number.
+    public static func declaredContentLength(_ parameters: [String: String]) -> Int? {
+        guard let text = parameters["CONTENT_LENGTH"], !text.isEmpty else { return 0 }
+        guard let length = Int(text), length >= 0 else { return nil }
+        return length
+    }
+
+    /// `HTTP_IF_NONE_MATCH` → `If-None-Match`, plus the two headers CGI passes without a prefix.
+    private static func headers(from parameters: [String: String]) -> Headers {
+        var headers = Headers()
+        for (name, value) in parameters.sorted(by: { $0.key < $1.key }) {
+            if name.hasPrefix("HTTP_") {
+                headers.add(headerName(String(name.dropFirst(5))), value)
+            } else if name == "CONTENT_TYPE" || name == "CONTENT_LENGTH", !value.isEmpty {
+                headers.add(headerName(name), value)
+            }
+        }
+        return headers
+    }
+
+    private static func headerName(_ variable: String) -> String {
+        variable.split(separator: "_").map { $0.prefix(1) + $0.dropFirst().lowercased() }.joined(separator: "-")
+    }
+}

@@ -1,0 +1,19 @@
+// Process signal set-up for a worker: SIGTERM/SIGINT ask libfcgi to stop after the request in
+// hand (installed with sigaction and without SA_RESTART, so a blocked accept returns); SIGPIPE
+// from a vanished client is ignored so that a write error cannot kill the worker.
+import CFastCGI
+import Glibc
+
+/// Signal handling for the worker loop.
+public enum Signals {
+    /// Installs the graceful-stop handlers and ignores SIGPIPE.
+    public static func install() {
+        var stop = sigaction()
+        stop.__sigaction_handler.sa_handler = { _ in FCGX_ShutdownPending() }
+        sigemptyset(&stop.sa_mask)
+        stop.sa_flags = 0
+        sigaction(SIGTERM, &stop, nil)
+        sigaction(SIGINT, &stop, nil)
+        signal(SIGPIPE, SIG_IGN)
+    }
+}

@@ -1,0 +1,76 @@
+// The FastCGI accept loop: one request at a time on the listening socket at fd 0, until
+// SIGTERM (accept then returns a negative code) or the request budget is spent.
+import CFastCGI
+import HTTP
+
+/// Serves requests from the FastCGI socket a supervisor handed over as fd 0.
+public struct FastCGIWorker {
+    /// The most body bytes kept; a longer body is drained and dropped.
+    public let bodyLimit: Int
+    /// Requests to serve before exiting (0 = no limit).
+    public let maxRequests: Int
+
+    /// Makes a worker loop with its limits.
+    public init(bodyLimit: Int, maxRequests: Int) {
+        self.bodyLimit = bodyLimit
+        self.maxRequests = maxRequests
+    }
+
+    /// Whether fd 0 is not a FastCGI socket, i.e. the process was started as plain CGI.
+    public static var isCGI: Bool { FCGX_IsCGI() != 0 }
+
+    /// Runs the accept loop, answering each request with `respond`, and returns when it should stop.
+    public func run(_ respond: (Request) -> Response) {
+        guard FCGX_Init() == 0 else { return }
+        var request = FCGX_Request()
+        guard FCGX_InitRequest(&request, 0, Int32(FCGI_FAIL_ACCEPT_ON_INTR)) == 0 else { return }
+        var served = 0
+        while FCGX_Accept_r(&request) >= 0 {
+            let parameters = Self.parameters(request.envp)
+            let declared = Request.declaredContentLength(parameters)
+            let body = Self.readBody(request.in, declared: declared ?? 0, limit: bodyLimit)
+            let httpRequest = Request(
+                cgiParameters: parameters, body: body, contentLength: declared ?? -1)
+            let response = respond(httpRequest)
+            let bytes = response.cgiBytes(includeBody: httpRequest.method != "HEAD")
+            bytes.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) {
+                    _ = FCGX_PutStr($0.baseAddress, Int32($0.count), request.out)
+                }
+            }
+            FCGX_Finish_r(&request)
+            served += 1
+            if maxRequests > 0 && served >= maxRequests { break }
+        }
+        FCGX_Free(&request, 1)
+    }
+
+    private static func parameters(_ envp: FCGX_ParamArray?) -> [String: String] {
+        var parameters: [String: String] = [:]
+        guard var cursor = envp else { return parameters }
+        while let entry = cursor.pointee {
+            let pair = String(cString: entry)
+            if let equals = pair.firstIndex(of: "=") {
+                parameters[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+            }
+            cursor += 1
+        }
+        return parameters
+    }
+
+    /// Reads `declared` bytes, keeping them only if they fit the limit.
+    private static func readBody(_ stream: UnsafeMutablePointer<FCGX_Stream>?, declared: Int, limit: Int) -> [UInt8] {
+        var kept: [UInt8] = []
+        var remaining = declared
+        var chunk = [CChar](repeating: 0, count: 16384)
+        while remaining > 0 {
+            let got = chunk.withUnsafeMutableBufferPointer {
+                FCGX_GetStr($0.baseAddress, Int32(min($0.count, remaining)), stream)
+            }
+            if got <= 0 { break }
+            if declared <= limit { kept += chunk[0..<Int(got)].map { UInt8(bitPattern: $0) } }
+            remaining -= Int(got)
+        }
+        return kept
+    }
+}

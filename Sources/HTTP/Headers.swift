@@ -1,0 +1,46 @@
+// An ordered list of header fields with case-insensitive lookup (RFC 9110 §5.1).
+
+/// HTTP header fields, kept in order, looked up without regard to case.
+public struct Headers: Sendable, Equatable, Sequence {
+    /// The fields in the order they were added.
+    public private(set) var fields: [(name: String, value: String)] = []
+
+    /// Makes an empty header list.
+    public init() {}
+
+    /// Makes a header list from name–value pairs, in order.
+    public init(_ pairs: [(String, String)]) {
+        fields = pairs.map { (name: $0.0, value: $0.1) }
+    }
+
+    /// The first value of the named field, if any.
+    public subscript(name: String) -> String? {
+        let key = name.lowercased()
+        return fields.first { $0.name.lowercased() == key }?.value
+    }
+
+    /// Replaces every value of the named field with one value.
+    public mutating func set(_ name: String, _ value: String) {
+        remove(name)
+        fields.append((name: name, value: value))
+    }
+
+    /// Adds a value, keeping the ones already there.
+    public mutating func add(_ name: String, _ value: String) {
+        fields.append((name: name, value: value))
+    }
+
+    /// Removes every value of the named field.
+    public mutating func remove(_ name: String) {
+        let key = name.lowercased()
+        fields.removeAll { $0.name.lowercased() == key }
+    }
+
+    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
+        fields.makeIterator()
+    }
+
+    public static func == (lhs: Headers, rhs: Headers) -> Bool {
+        lhs.fields.elementsEqual(rhs.fields) { $0.name == $1.name && $0.value == $1.value }
+    }
+}

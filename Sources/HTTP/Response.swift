@@ -1,0 +1,66 @@
+// The response value handlers return: status, headers and body bytes, plus the JSON helpers
+// for the API's success envelope `{success, data, message}`.
+
+/// An HTTP response.
+public struct Response: Sendable, Equatable {
+    /// The status line.
+    public var status: Status
+    /// The header fields, `Content-Type` among them.
+    public var headers: Headers
+    /// The body bytes.
+    public var body: [UInt8]
+
+    /// Makes a response.
+    public init(status: Status = .ok, headers: Headers = Headers(), body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A bodiless response, e.g. 204 or 304.
+    public static func empty(_ status: Status, headers: Headers = Headers()) -> Response {
+        Response(status: status, headers: headers)
+    }
+
+    /// The success envelope `{success: true, data, message}` (and `meta` for lists) as JSON.
+    public static func success<Data: Encodable>(
+        _ data: Data, message: String, status: Status = .ok, meta: PageMeta? = nil
+    ) -> Response {
+        let envelope = Envelope(data: data, message: message, meta: meta)
+        return Response(
+            status: status, headers: Headers([("Content-Type", "application/json")]),
+            body: JSONCoding.encode(envelope))
+    }
+}
+
+/// Pagination facts of a list response.
+public struct PageMeta: Sendable, Encodable, Equatable {
+    /// The opaque cursor of the next page, or nil on the last page.
+    public let nextCursor: String?
+    /// The page size used.
+    public let limit: Int
+
+    /// Makes list metadata.
+    public init(nextCursor: String?, limit: Int) {
+        self.nextCursor = nextCursor
+        self.limit = limit
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case nextCursor = "next_cursor"
+        case limit
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(nextCursor, forKey: .nextCursor)
+        try container.encode(limit, forKey: .limit)
+    }
+}
+
+private struct Envelope<Data: Encodable>: Encodable {
+    let success = true
+    let data: Data
+    let message: String
+    let meta: PageMeta?
+}

@@ -1,0 +1,84 @@
+// Matches a request's method and path against a table of patterns like `/api/books/{id}`.
+// No match is 404; a path that matches for other methods only is 405 with `Allow`.
+
+/// The path parameters captured by a route pattern, already percent-decoded.
+public struct PathParameters: Sendable, Equatable {
+    private var values: [String: String]
+
+    /// Makes parameters from captured name–value pairs.
+    public init(_ values: [String: String] = [:]) { self.values = values }
+
+    /// The captured value, if the pattern has that name.
+    public func get(_ name: String) -> String? { values[name] }
+
+    /// The captured value as a positive 64-bit id; anything else means no such resource (404).
+    public func id(_ name: String) throws(Problem) -> Int64 {
+        guard let text = values[name], let id = Int64(text), id > 0, String(id) == text else {
+            throw Problem.notFound()
+        }
+        return id
+    }
+}
+
+/// A routing table from (method, path pattern) to an endpoint of any type.
+public struct Router<Endpoint: Sendable>: Sendable {
+    private enum Segment: Sendable, Equatable {
+        case literal(String)
+        case parameter(String)
+    }
+
+    private struct Route: Sendable {
+        let method: Method
+        let segments: [Segment]
+        let endpoint: Endpoint
+    }
+
+    private var routes: [Route] = []
+
+    /// Makes an empty table.
+    public init() {}
+
+    /// Adds a route; `pattern` segments in braces capture a path parameter.
+    public mutating func add(_ method: Method, _ pattern: String, _ endpoint: Endpoint) {
+        let segments = pattern.split(separator: "/").map { part -> Segment in
+            part.hasPrefix("{") && part.hasSuffix("}")
+                ? .parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
+        }
+        routes.append(Route(method: method, segments: segments, endpoint: endpoint))
+    }
+
+    /// The endpoint and parameters for a request, or a 400/404/405 problem.
+    public func match(method: String, path: String) throws(Problem) -> (Endpoint, PathParameters) {
+        var decoded: [String] = []
+        for raw in path.split(separator: "/", omittingEmptySubsequences: true) {
+            guard let segment = PercentDecoding.decode(raw) else {
+                throw Problem.badRequest("The path is not correctly percent-encoded.")
+            }
+            decoded.append(segment)
+        }
+        var allowed: [String] = []
+        for route in routes {
+            guard let parameters = Self.capture(route.segments, decoded) else { continue }
+            if route.method.rawValue == method || (method == "HEAD" && route.method == .get) {
+                return (route.endpoint, PathParameters(parameters))
+            }
+            if !allowed.contains(route.method.rawValue) { allowed.append(route.method.rawValue) }
+        }
+        if allowed.isEmpty { throw Problem.notFound() }
+        if allowed.contains("GET") && !allowed.contains("HEAD") { allowed.insert("HEAD", at: allowed.firstIndex(of: "GET")! + 1) }
+        throw Problem.methodNotAllowed(method, allowed: allowed)
+    }
+
+    private static func capture(_ pattern: [Segment], _ path: [String]) -> [String: String]? {
+        guard pattern.count == path.count else { return nil }
+        var parameters: [String: String] = [:]
+        for (segment, value) in zip(pattern, path) {
+            switch segment {
+            case .literal(let text) where text == value: continue
+            case .literal: return nil
+            case .parameter(let name): parameters[name] = value
+            }
+        }
+        return parameters
+    }
+}

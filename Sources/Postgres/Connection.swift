@@ -1,0 +1,102 @@
+// One libpq connection: connect, run statements with $n parameters (text format), and
+// transactions. The PGconn has exactly one owner and is finished in deinit.
+import CLibPQ
+import Glibc
+
+/// A synchronous PostgreSQL connection.
+public final class Connection {
+    private let handle: OpaquePointer
+
+    /// Connects with libpq keywords (e.g. `dbname` may be a URL); libpq's PG* environment fills the rest.
+    public init(parameters: [String: String]) throws(PostgresError) {
+        let keys = Array(parameters.keys)
+        let handle = Self.withCStrings(keys) { keyPointers in
+            Self.withCStrings(keys.map { parameters[$0]! }) { valuePointers in
+                PQconnectdbParams(keyPointers, valuePointers, 1)
+            }
+        }
+        guard let handle else { throw PostgresError(.connection, message: "out of memory") }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(handle))
+            PQfinish(handle)
+            throw PostgresError(.connection, message: message.trimmingTrailingNewlines)
+        }
+        self.handle = handle
+    }
+
+    deinit { PQfinish(handle) }
+
+    /// Whether the connection is still usable.
+    public var isOpen: Bool { PQstatus(handle) == CONNECTION_OK }
+
+    /// Runs one statement with text parameters (`nil` is SQL NULL) and returns its rows.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> [Row] {
+        let result = Self.withOptionalCStrings(parameters) { values in
+            PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+        }
+        defer { PQclear(result) }
+        return try rows(of: result)
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try query("BEGIN")
+        do {
+            let value = try body()
+            try query("COMMIT")
+            return value
+        } catch {
+            if isOpen { _ = try? query("ROLLBACK") }
+            throw error
+        }
+    }
+
+    private func rows(of result: OpaquePointer?) throws(PostgresError) -> [Row] {
+        guard let result else {
+            throw PostgresError(.connection, message: String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines)
+        }
+        switch PQresultStatus(result) {
+        case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+            break
+        default:
+            throw error(from: result)
+        }
+        let columnCount = Int(PQnfields(result))
+        var columns: [String: Int] = [:]
+        for index in 0..<columnCount { columns[String(cString: PQfname(result, Int32(index)))] = index }
+        return (0..<PQntuples(result)).map { row in
+            Row(columns: columns, values: (0..<Int32(columnCount)).map { column in
+                PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column))
+            })
+        }
+    }
+
+    private func error(from result: OpaquePointer) -> PostgresError {
+        func field(_ code: Int32) -> String? { PQresultErrorField(result, code).map { String(cString: $0) } }
+        let message = field(CLibPQ_DiagMessagePrimary) ?? String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines
+        guard let state = field(CLibPQ_DiagSQLState), PQstatus(handle) == CONNECTION_OK else {
+            return PostgresError(.connection, message: message)
+        }
+        return PostgresError(.server(SQLState(state)), message: message, constraint: field(CLibPQ_DiagConstraintName))
+    }
+
+    private static func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+        withOptionalCStrings(strings) { pointers in body(pointers + [nil]) }
+    }
+
+    /// Hands C copies of the strings to `body`; they live only for the call.
+    private static func withOptionalCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+        let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.flatMap { strdup($0) } }
+        defer { copies.forEach { free($0) } }
+        return body(copies.map { UnsafePointer($0) })
+    }
+}
+
+extension String {
+    fileprivate var trimmingTrailingNewlines: String {
+        var text = self
+        while text.last?.isNewline == true { text.removeLast() }
+        return text
+    }
+}

@@ -1,0 +1,49 @@
+// The application as one responder: checks the body, routes, runs the handler, turns any
+// error into a problem, and writes the request's one JSON log line. It keeps nothing between calls.
+import Foundation
+import HTTP
+import Postgres
+
+/// The Stacks API: `respond(to:)` answers one request from the request, the database and the config.
+public struct App {
+    /// The configuration read at start.
+    public let config: Config
+    private let database: Database
+    private let router: Router<Endpoint>
+    private let log: RequestLog
+
+    /// Makes the application over a database handle; `log` receives one line per request.
+    public init(config: Config, database: Database, log: RequestLog) {
+        self.config = config
+        self.database = database
+        self.router = Routes.table()
+        self.log = log
+    }
+
+    /// Answers one request.
+    public func respond(to request: Request) -> Response {
+        let started = Date()
+        var logDetail: String?
+        var response: Response
+        do {
+            try checkBody(of: request)
+            let (endpoint, parameters) = try router.match(method: request.method, path: request.path)
+            let context = RequestContext(config: config, database: database, parameters: parameters, now: started)
+            response = try endpoint.handle(request, context)
+        } catch {
+            let mapped = Problems.problem(for: error)
+            logDetail = mapped.logDetail
+            response = mapped.problem.response(requestID: request.requestID)
+        }
+        log.write(request: request, response: response, started: started, detail: logDetail)
+        return response
+    }
+
+    private func checkBody(of request: Request) throws(Problem) {
+        guard request.contentLength >= 0 else { throw Problem.badRequest("Content-Length is not a valid length.") }
+        guard request.contentLength <= config.maxBody else { throw Problem.contentTooLarge(limit: config.maxBody) }
+        guard request.body.count == request.contentLength else {
+            throw Problem.badRequest("The request body ended before Content-Length bytes arrived.")
+        }
+    }
+}

@@ -1,0 +1,47 @@
+// A catalog entry as the API shows it, built from a `books` row.
+import Postgres
+
+/// A book of the catalog.
+public struct Book: Sendable, Equatable, Encodable {
+    public let id: Int64
+    public let title: String
+    public let author: String
+    public let isbn: String
+    public let year: Int
+    public let copies: Int
+    public let availableCopies: Int
+
+    /// Whether at least one copy can be borrowed.
+    public var available: Bool { availableCopies > 0 }
+
+    /// The columns `init(row:)` reads, for SELECT lists.
+    static let columns = "id, title, author, isbn, year, copies, available_copies"
+
+    /// Reads a row selected with `columns`.
+    init(row: Row) throws(PostgresError) {
+        id = try row.int64("id")
+        title = try row.string("title")
+        author = try row.string("author")
+        isbn = try row.string("isbn")
+        year = try row.int("year")
+        copies = try row.int("copies")
+        availableCopies = try row.int("available_copies")
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, title, author, isbn, year, copies, available
+        case availableCopies = "available_copies"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(title, forKey: .title)
+        try container.encode(author, forKey: .author)
+        try container.encode(isbn, forKey: .isbn)
+        try container.encode(year, forKey: .year)
+        try container.encode(copies, forKey: .copies)
+        try container.encode(availableCopies, forKey: .availableCopies)
+        try container.encode(available, forKey: .available)
+    }
+}

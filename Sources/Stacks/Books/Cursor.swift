@@ -1,0 +1,43 @@
+// The opaque keyset cursor: the sort-key values of the last row of a page, plus the sort
+// and a fingerprint of the filters it belongs to, as URL-safe Base64 of JSON.
+import Crypto
+import Foundation
+
+/// A position in an ordered result set.
+struct Cursor: Sendable, Equatable, Codable {
+    /// The sort spec the values follow, e.g. `title,-year,id`.
+    let sort: String
+    /// A short hash of the filters.
+    let filter: String
+    /// The last row's value for each sort key, as text.
+    let values: [String]
+
+    /// Makes a cursor after a row.
+    init(sort: String, filterFingerprint: String, values: [String]) {
+        self.sort = sort
+        self.filter = Self.hash(filterFingerprint)
+        self.values = values
+    }
+
+    /// Decodes a token; nil for anything that is not a cursor.
+    init?(token: String) {
+        guard token.count <= 4096, let bytes = Base64URL.decode(token),
+            let cursor = try? JSONDecoder().decode(Cursor.self, from: Data(bytes))
+        else { return nil }
+        self = cursor
+    }
+
+    /// The opaque text form.
+    var token: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return Base64URL.encode(Array((try? encoder.encode(self)) ?? Data()))
+    }
+
+    /// Whether the cursor was made for this sort and these filters.
+    func matches(sort keys: [BookSortKey], filter fingerprint: String) -> Bool {
+        sort == keys.map { ($0.descending ? "-" : "") + $0.column }.joined(separator: ",") && filter == Self.hash(fingerprint)
+    }
+
+    private static func hash(_ text: String) -> String { String(SHA256.hex(text).prefix(16)) }
+}

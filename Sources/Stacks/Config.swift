@@ -1,0 +1,108 @@
+// The worker's configuration: read once from the environment at start, validated, and then
+// only passed around as a value. `Config(environment:)` is pure so every rule is unit-tested.
+
+/// Why the environment was refused; the worker prints it on one line and exits 2.
+public struct ConfigError: Error, Equatable, CustomStringConvertible {
+    /// The one-line reason.
+    public let description: String
+}
+
+/// A JWT signing key with its id.
+public struct JWTKey: Sendable, Equatable {
+    /// The key id (`kid` header).
+    public let id: String
+    /// The HMAC secret bytes.
+    public let secret: [UInt8]
+}
+
+/// Everything the worker takes from its environment.
+public struct Config: Sendable, Equatable {
+    /// JWT keys; the first signs, all verify.
+    public var jwtKeys: [JWTKey]
+    /// Requests served before the worker exits (0 = no limit).
+    public var maxRequests: Int
+    /// The largest accepted request body in bytes.
+    public var maxBody: Int
+    /// Per-statement time limit in milliseconds.
+    public var statementTimeoutMS: Int
+    /// Whether generate-key may create guest members for unknown emails.
+    public var openKeys: Bool
+    /// libpq connection keywords (`dbname` holds `DATABASE_URL` when set).
+    public var databaseParameters: [String: String]
+
+    /// Names the worker reads.
+    static let workerNames: Set<String> = [
+        "STACKS_JWT_KEYS", "STACKS_MAX_REQUESTS", "STACKS_MAX_BODY", "STACKS_STATEMENT_TIMEOUT_MS",
+        "STACKS_OPEN_KEYS",
+    ]
+    /// Names the deploy scripts read; the worker accepts them and ignores them.
+    static let deploymentNames: Set<String> = [
+        "STACKS_HOME", "STACKS_PORT", "STACKS_PG_PORT", "STACKS_WORKERS", "STACKS_BIN", "STACKS_MODE",
+        "STACKS_APP_ROLE",
+    ]
+
+    /// Reads and validates the configuration from an environment dictionary.
+    public init(environment: [String: String]) throws(ConfigError) {
+        let unknown = environment.keys.filter {
+            $0.hasPrefix("STACKS_") && !Self.workerNames.contains($0) && !Self.deploymentNames.contains($0)
+        }
+        if let name = unknown.sorted().first {
+            throw ConfigError(description: "unknown setting \(name) (see deploy/stacks.env.example)")
+        }
+        jwtKeys = try Self.keys(environment["STACKS_JWT_KEYS"])
+        maxRequests = try Self.integer(environment, "STACKS_MAX_REQUESTS", default: 0, in: 0...Int(Int32.max))
+        maxBody = try Self.integer(environment, "STACKS_MAX_BODY", default: 1_048_576, in: 1024...104_857_600)
+        statementTimeoutMS = try Self.integer(
+            environment, "STACKS_STATEMENT_TIMEOUT_MS", default: 5000, in: 100...600_000)
+        openKeys = try Self.boolean(environment, "STACKS_OPEN_KEYS", default: false)
+        databaseParameters = [
+            "application_name": "stacks-fcgi",
+            "connect_timeout": "3",
+            "options": "-c statement_timeout=\(statementTimeoutMS)",
+        ]
+        if let url = environment["DATABASE_URL"], !url.isEmpty { databaseParameters["dbname"] = url }
+    }
+
+    private static func keys(_ text: String?) throws(ConfigError) -> [JWTKey] {
+        guard let text, !text.isEmpty else {
+            throw ConfigError(description: "STACKS_JWT_KEYS is required: kid:secret[,kid:secret…], secrets of 32+ bytes")
+        }
+        var keys: [JWTKey] = []
+        for entry in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let parts = entry.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty,
+                parts[0].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+            else {
+                throw ConfigError(description: "STACKS_JWT_KEYS: each entry must be kid:secret with a kid of [A-Za-z0-9_-]")
+            }
+            let secret = Array(parts[1].utf8)
+            guard secret.count >= 32 else {
+                throw ConfigError(description: "STACKS_JWT_KEYS: the secret of key '\(parts[0])' is shorter than 32 bytes")
+            }
+            guard !keys.contains(where: { $0.id == parts[0] }) else {
+                throw ConfigError(description: "STACKS_JWT_KEYS: key id '\(parts[0])' appears twice")
+            }
+            keys.append(JWTKey(id: String(parts[0]), secret: secret))
+        }
+        return keys
+    }
+
+    private static func integer(
+        _ environment: [String: String], _ name: String, default value: Int, in range: ClosedRange<Int>
+    ) throws(ConfigError) -> Int {
+        guard let text = environment[name], !text.isEmpty else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw ConfigError(description: "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
+        }
+        return number
+    }
+
+    private static func boolean(_ environment: [String: String], _ name: String, default value: Bool) throws(ConfigError) -> Bool {
+        switch environment[name] {
+        case nil, "": return value
+        case "true": return true
+        case "false": return false
+        case let text?: throw ConfigError(description: "\(name) must be true or false, not '\(text)'")
+        }
+    }
+}

@@ -1,0 +1,55 @@
+// Liveness (`GET /api/health`, the demo's shape, no database needed) and readiness
+// (`GET /api/health/ready`: 503 unless the database answers and every migration is applied).
+import Foundation
+import HTTP
+import Postgres
+
+/// Health endpoints.
+enum HealthHandlers {
+    private struct Live: Encodable {
+        let success = true
+        let status = "healthy"
+        let message = "Library Management System API is running"
+        let data: Data
+
+        struct Data: Encodable {
+            let status = "healthy"
+            let service = "stacks"
+            let pid: Int32
+            let timestamp: String
+        }
+    }
+
+    /// `GET /api/health`: the worker is up.
+    static func live(_ request: Request, _ context: RequestContext) throws -> Response {
+        try request.query().allowOnly([])
+        let body = Live(data: .init(pid: getpid(), timestamp: ISO8601DateFormatter().string(from: context.now)))
+        return Response(status: .ok, headers: Headers([("Content-Type", "application/json"), ("Cache-Control", "no-store")]),
+                        body: JSONCoding.encode(body))
+    }
+
+    private struct Ready: Encodable {
+        let status: String
+        let migrations: [String]
+    }
+
+    /// `GET /api/health/ready`: the database answers and the schema is current.
+    static func ready(_ request: Request, _ context: RequestContext) throws -> Response {
+        try request.query().allowOnly([])
+        let applied: [String]
+        do {
+            applied = try context.connection().query("SELECT version FROM schema_migrations ORDER BY version")
+                .map { try $0.string("version") }
+        } catch let error as PostgresError where error.sqlState == .undefinedTable {
+            applied = []
+        }
+        let missing = Schema.migrations.filter { !applied.contains($0) }
+        guard missing.isEmpty else {
+            throw Problem.serviceUnavailable(
+                "The database schema is not current; missing migrations: \(missing.joined(separator: ", ")).", retryAfter: 5)
+        }
+        var response = Response.success(Ready(status: "ready", migrations: applied), message: "Ready")
+        response.headers.set("Cache-Control", "no-store")
+        return response
+    }
+}

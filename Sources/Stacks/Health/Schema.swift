@@ -1,0 +1,8 @@
+// The migrations this build expects to find applied. A unit test checks the list against the
+// files in sql/, so adding a migration without updating it fails the build's tests.
+
+/// The schema version of this build.
+enum Schema {
+    /// Every migration in `sql/`, by file name without `.sql`, in order.
+    static let migrations = ["001_catalog"]
+}

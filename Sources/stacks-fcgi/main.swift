@@ -1,0 +1,34 @@
+// stacks-fcgi: read the configuration once, then serve — FastCGI on fd 0 when a supervisor
+// (spawn-fcgi + multiwatch) handed us a socket, otherwise the single CGI request in our environment.
+import Crypto
+import FastCGI
+import Foundation
+import Glibc
+import HTTP
+import Postgres
+import Stacks
+
+let environment = ProcessInfo.processInfo.environment
+let config: Config
+do {
+    config = try Config(environment: environment)
+} catch {
+    FileHandle.standardError.write(Data("stacks-fcgi: configuration error: \(error)\n".utf8))
+    exit(2)
+}
+guard Sodium.initialize() else {
+    FileHandle.standardError.write(Data("stacks-fcgi: libsodium could not be initialised\n".utf8))
+    exit(2)
+}
+
+let app = App(
+    config: config, database: Database(parameters: config.databaseParameters),
+    log: RequestLog(pid: getpid()) { line in FileHandle.standardError.write(Data((line + "\n").utf8)) })
+
+if FastCGIWorker.isCGI {
+    CGIRequest.serve(environment: environment, bodyLimit: config.maxBody, app.respond(to:))
+} else {
+    Signals.install()
+    FastCGIWorker(bodyLimit: config.maxBody, maxRequests: config.maxRequests).run(app.respond(to:))
+}
+exit(0)
