@@ -20,7 +20,7 @@ extension Response {
 
     /// Header values never carry line breaks into the output (response splitting).
     private static func clean(_ value: String) -> String {
-        value.contains(where: { $0 == "\r" || $0 == "\n" })
-            ? value.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ") : value
+        // Scalars, not Characters: "\r\n" is one Character and would slip past a Character test.
+        String(String.UnicodeScalarView(value.unicodeScalars.map { $0 == "\r" || $0 == "\n" ? " " : $0 }))
     }
 }

@@ -1,0 +1,69 @@
+"""End-to-end fixtures: the stack deploy/test started (nginx, two pools, PostgreSQL).
+
+Everything is reached the way a user reaches it: HTTP through nginx, and deploy/ctl for the
+operator's controls (stopping PostgreSQL, listing workers). Nothing here talks to a worker directly.
+"""
+import os
+import subprocess
+
+import pytest
+import requests
+
+BASE_URL = os.environ.get("STACKS_TEST_BASE_URL", "http://127.0.0.1:18080")
+ROOT = os.environ.get("STACKS_ROOT", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+MODE = os.environ.get("STACKS_TEST_MODE", "pooled")
+
+
+def ctl(*args, check=True):
+    """Runs deploy/ctl against the test stack and returns its stdout."""
+    result = subprocess.run([os.path.join(ROOT, "deploy", "ctl"), *args], capture_output=True, text=True,
+                            env=os.environ.copy(), timeout=120)
+    if check and result.returncode != 0:
+        raise AssertionError(f"deploy/ctl {' '.join(args)} failed: {result.stderr}")
+    return result.stdout
+
+
+def admin_sql(sql):
+    """Runs SQL as the cluster's superuser and returns the unaligned output lines."""
+    return [line for line in ctl("psql", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql).splitlines() if line]
+
+
+class API:
+    """A thin client for the API under test."""
+
+    def __init__(self, base):
+        self.base = base
+        self.session = requests.Session()
+
+    def url(self, path):
+        return path if path.startswith("http") else self.base + path
+
+    def request(self, method, path, **kwargs):
+        kwargs.setdefault("timeout", 30)
+        return self.session.request(method, self.url(path), **kwargs)
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path, **kwargs):
+        return self.request("POST", path, **kwargs)
+
+
+@pytest.fixture
+def api():
+    return API(BASE_URL)
+
+
+def assert_problem(response, status, slug=None):
+    """Checks the RFC 9457 shape with the demo's fields."""
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("application/problem+json"), response.headers
+    body = response.json()
+    assert body["status"] == status
+    assert body["type"].startswith("urn:stacks:problem:")
+    if slug:
+        assert body["type"] == f"urn:stacks:problem:{slug}"
+    assert body["success"] is False
+    assert body["title"] and body["detail"]
+    assert body["message"] == body["detail"]
+    return body

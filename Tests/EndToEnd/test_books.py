@@ -1,0 +1,164 @@
+"""The catalog's read side through nginx: lists, filters, sorting, paging, ETags."""
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from conftest import assert_problem, admin_sql
+
+DEMO_ISBNS = ["0201633612", "0201485672", "0321125215"]
+
+
+def walk(api, path):
+    """Follows Link: rel=next from `path` and returns every book served."""
+    books, url, pages = [], path, 0
+    while url:
+        response = api.get(url)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        books += body["data"]
+        link = response.headers.get("Link")
+        assert (link is None) == (body["meta"]["next_cursor"] is None)
+        url = re.match(r'<([^>]+)>; rel="next"', link).group(1) if link else None
+        if url:
+            assert parse_qs(urlparse(url).query)["cursor"] == [body["meta"]["next_cursor"]]
+        pages += 1
+        assert pages < 500
+    return books
+
+
+def test_lists_the_demo_books_first_with_every_field(api):
+    response = api.get("/api/books")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["success"] is True and body["message"]
+    assert body["meta"]["limit"] == 20
+    assert len(body["data"]) == 20
+    assert [book["isbn"] for book in body["data"][:3]] == DEMO_ISBNS
+    book = body["data"][0]
+    assert set(book) == {"id", "title", "author", "isbn", "year", "copies", "available_copies", "available"}
+    assert book["title"].startswith("Design Patterns")
+    assert book["available"] == (book["available_copies"] > 0)
+
+
+def test_walking_every_page_serves_each_book_once(api):
+    books = walk(api, "/api/books?limit=37")
+    ids = [book["id"] for book in books]
+    assert len(ids) == len(set(ids))
+    assert ids == sorted(ids)
+    count = int(admin_sql("SELECT count(*) FROM books")[0])
+    assert len(ids) == count
+
+
+def test_the_seed_holds_the_demo_books_and_300_more(api):
+    books = walk(api, "/api/books?limit=100")
+    assert len(books) >= 303
+    by_isbn = {book["isbn"]: book for book in books}
+    for isbn in DEMO_ISBNS:
+        assert isbn in by_isbn
+    seed_rows = int(admin_sql("SELECT count(*) FROM books WHERE isbn ~ '^[0-9X]{10}$'")[0])
+    assert seed_rows >= 303
+
+
+def test_sorts_by_several_keys_in_both_directions(api):
+    books = walk(api, "/api/books?sort=-year,title&limit=100")
+    keys = [(-book["year"], book["title"]) for book in books]
+    assert keys == sorted(keys, key=lambda k: (k[0],)) and len(books) > 300
+    # within one year, titles ascend (compare with the database's collation, via the server's own order)
+    years = {}
+    for book in books:
+        years.setdefault(book["year"], []).append(book["id"])
+    one_year = max(years.items(), key=lambda kv: len(kv[1]))[0]
+    expected = [int(x) for x in admin_sql(f"SELECT id FROM books WHERE year = {one_year} ORDER BY title, id")]
+    assert years[one_year] == expected
+
+
+def test_full_text_search_finds_fowler_and_design(api):
+    fowler = walk(api, "/api/books?q=fowler&limit=100")
+    assert len(fowler) >= 3
+    assert any(book["isbn"] == "0201485672" for book in fowler)
+    design = walk(api, "/api/books?q=design&limit=5")
+    assert len(design) >= 5
+    assert all("design" in (book["title"] + book["author"]).lower() for book in design)
+
+
+def test_filters_by_author_year_and_availability(api):
+    evans = walk(api, "/api/books?author=evans")
+    assert any(book["isbn"] == "0321125215" for book in evans)
+    assert all("evans" in book["author"].lower() for book in evans)
+    ranged = walk(api, "/api/books?year_from=1990&year_to=1999&limit=100")
+    assert ranged and all(1990 <= book["year"] <= 1999 for book in ranged)
+    available = walk(api, "/api/books?available=true&limit=100")
+    assert available and all(book["available"] for book in available)
+    assert walk(api, "/api/books?author=%25") == []  # a literal percent sign, not a wildcard
+
+
+@pytest.mark.parametrize("query", [
+    "limit=0", "limit=101", "limit=ten", "sort=price", "sort=title;drop table books", "available=maybe",
+    "year_from=2000&year_to=1000", "cursor=garbage", "colour=red", "limit=5&limit=6", "q=%zz",
+])
+def test_refuses_bad_list_parameters_with_400(api, query):
+    assert_problem(api.get(f"/api/books?{query}"), 400, "bad-request")
+
+
+def test_a_cursor_from_another_sort_is_refused(api):
+    cursor = api.get("/api/books?sort=title&limit=2").json()["meta"]["next_cursor"]
+    assert_problem(api.get(f"/api/books?sort=-year&limit=2&cursor={cursor}"), 400)
+
+
+def test_shows_one_book_with_a_strong_etag_and_answers_304(api):
+    first = api.get("/api/books?limit=1").json()["data"][0]
+    response = api.get(f"/api/books/{first['id']}")
+    assert response.status_code == 200
+    assert response.json()["data"] == first
+    etag = response.headers["ETag"]
+    assert re.fullmatch(r'"[0-9a-f]{32}"', etag)
+    cached = api.get(f"/api/books/{first['id']}", headers={"If-None-Match": etag})
+    assert cached.status_code == 304
+    assert cached.content == b""
+    assert cached.headers["ETag"] == etag
+    assert api.get(f"/api/books/{first['id']}", headers={"If-None-Match": '"other"'}).status_code == 200
+    assert api.get(f"/api/books/{first['id']}", headers={"If-None-Match": "*"}).status_code == 304
+
+
+def test_the_etag_changes_when_the_book_changes(api):
+    book_id = api.get("/api/books?limit=1&sort=-id").json()["data"][0]["id"]
+    before = api.get(f"/api/books/{book_id}").headers["ETag"]
+    admin_sql(f"UPDATE books SET copies = copies + 1, available_copies = available_copies + 1 WHERE id = {book_id}")
+    try:
+        after = api.get(f"/api/books/{book_id}", headers={"If-None-Match": before})
+        assert after.status_code == 200
+        assert after.headers["ETag"] != before
+    finally:
+        admin_sql(f"UPDATE books SET copies = copies - 1, available_copies = available_copies - 1 WHERE id = {book_id}")
+
+
+@pytest.mark.parametrize("path", ["/api/books/999999999", "/api/books/0", "/api/books/abc", "/api/nothing", "/api/books/1/x"])
+def test_unknown_resources_are_404_problems(api, path):
+    assert_problem(api.get(path), 404, "not-found")
+
+
+def test_paths_outside_the_api_are_404_problems(api):
+    assert_problem(api.get("/index.html"), 404)
+
+
+def test_a_wrong_method_is_405_with_allow(api):
+    response = api.request("PUT", "/api/books")
+    assert_problem(response, 405, "method-not-allowed")
+    assert "GET" in response.headers["Allow"]
+
+
+def test_a_body_over_the_limit_is_413_from_the_worker(api):
+    response = api.request("DELETE", "/api/books/1", data=b"x" * 100_000, headers={"Content-Type": "application/json"})
+    assert_problem(response, 413, "content-too-large")
+
+
+def test_a_body_over_nginx_limit_is_a_413_problem_too(api):
+    response = api.request("DELETE", "/api/books/1", data=b"x" * 3_000_000, headers={"Content-Type": "application/json"})
+    assert_problem(response, 413)
+
+
+def test_head_returns_headers_without_a_body(api):
+    response = api.request("HEAD", "/api/books?limit=1")
+    assert response.status_code == 200
+    assert response.content == b""

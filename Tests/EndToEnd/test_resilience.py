@@ -1,0 +1,91 @@
+"""The process model under stress: PostgreSQL going away and coming back, SIGTERM mid-request,
+a worker killed outright. Workers must keep running and recover without a restart."""
+import os
+import signal
+import subprocess
+import threading
+import time
+
+from conftest import MODE, admin_sql, assert_problem, ctl
+
+
+def worker_pids():
+    return sorted(int(pid) for pid in ctl("worker-pids").split())
+
+
+def wait_until(predicate, timeout=15.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_database_down_gives_503_with_retry_after_and_recovers_without_restarts(api):
+    assert api.get("/api/books?limit=1").status_code == 200
+    before = worker_pids() if MODE == "pooled" else None
+    ctl("pg-stop")
+    try:
+        for _ in range(6):  # enough to reach every worker of both pools
+            response = api.get("/api/books?limit=1")
+            body = assert_problem(response, 503, "service-unavailable")
+            assert response.headers["Retry-After"] == "1"
+            assert "database" in body["detail"]
+        assert_problem(api.get("/api/health/ready"), 503)
+        assert api.get("/api/health").status_code == 200  # liveness needs no database
+        if MODE == "pooled":
+            assert worker_pids() == before, "a worker exited while the database was down"
+    finally:
+        ctl("pg-start")
+    assert wait_until(lambda: api.get("/api/health/ready").status_code == 200)
+    for _ in range(6):
+        assert api.get("/api/books?limit=1").status_code == 200
+    if MODE == "pooled":
+        assert worker_pids() == before, "workers were restarted to reconnect"
+
+
+def test_sigterm_lets_the_request_in_hand_finish(api):
+    if MODE == "cgi":
+        # Under fcgiwrap there is no long-lived worker: each request is its own process.
+        assert ctl("worker-pids", check=False).split() == []
+        return
+    # Hold a lock so that the next catalog read blocks inside a worker.
+    holder = subprocess.Popen(
+        [os.path.join(os.environ.get("STACKS_ROOT", "."), "deploy", "ctl"), "psql", "-v", "ON_ERROR_STOP=1", "-c",
+         "BEGIN; LOCK TABLE books IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT;"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy())
+    assert wait_until(lambda: admin_sql(
+        "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+        "WHERE c.relname = 'books' AND l.mode = 'AccessExclusiveLock' AND l.granted")[0] == "1", 10)
+    result = {}
+
+    def read():
+        result["response"] = api.get("/api/books?limit=3")
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    assert wait_until(lambda: admin_sql(
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'stacks-fcgi' AND wait_event_type = 'Lock'")[0] == "1", 10)
+    blocked_before = worker_pids()
+    for pid in blocked_before:
+        os.kill(pid, signal.SIGTERM)
+    reader.join(30)
+    holder.wait(30)
+    response = result["response"]
+    assert response.status_code == 200, response.text
+    assert len(response.json()["data"]) == 3
+    # Every signalled worker exited (multiwatch starts new ones); the stack keeps serving.
+    assert wait_until(lambda: not set(blocked_before) & set(worker_pids()))
+    assert wait_until(lambda: api.get("/api/health").status_code == 200)
+
+
+def test_a_killed_worker_is_replaced_and_nothing_else_notices(api):
+    if MODE == "cgi":
+        assert api.get("/api/books?limit=1").status_code == 200
+        return
+    victims = worker_pids()
+    os.kill(victims[0], signal.SIGKILL)
+    assert wait_until(lambda: victims[0] not in worker_pids() and len(worker_pids()) == len(victims))
+    for _ in range(10):
+        assert api.get("/api/books?limit=1").status_code == 200

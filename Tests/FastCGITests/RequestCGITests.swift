@@ -1,0 +1,55 @@
+// CGI parameter maps → Request, as a table: what nginx, fcgiwrap or a test sends must give
+// the same request value.
+import FastCGI
+import HTTP
+import Testing
+
+@Suite struct RequestCGITests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        let parameters: [String: String]
+        let method: String
+        let path: String
+        let query: String
+        let headers: [String: String]
+        let requestID: String
+        var testDescription: String { "\(method) \(path)?\(query)" }
+    }
+
+    static let cases: [Case] = [
+        Case(parameters: ["REQUEST_METHOD": "GET", "REQUEST_URI": "/api/books?limit=5", "QUERY_STRING": "limit=5",
+                          "HTTP_ACCEPT": "application/json", "REQUEST_ID": "r1"],
+             method: "GET", path: "/api/books", query: "limit=5", headers: ["Accept": "application/json"], requestID: "r1"),
+        Case(parameters: ["REQUEST_METHOD": "post", "REQUEST_URI": "/api/books/1/borrow", "CONTENT_TYPE": "application/json",
+                          "CONTENT_LENGTH": "2", "HTTP_IDEMPOTENCY_KEY": "k-1", "HTTP_X_REQUEST_ID": "r2"],
+             method: "POST", path: "/api/books/1/borrow", query: "",
+             headers: ["Content-Type": "application/json", "Content-Length": "2", "Idempotency-Key": "k-1", "X-Request-Id": "r2"],
+             requestID: "r2"),
+        Case(parameters: ["REQUEST_METHOD": "GET", "SCRIPT_NAME": "/api", "PATH_INFO": "/health", "QUERY_STRING": ""],
+             method: "GET", path: "/api/health", query: "", headers: [:], requestID: ""),
+        Case(parameters: ["REQUEST_METHOD": "GET", "REQUEST_URI": "/api/books/%31", "HTTP_IF_NONE_MATCH": "\"abc\"",
+                          "HTTP_AUTHORIZATION": "Bearer t"],
+             method: "GET", path: "/api/books/%31", query: "", headers: ["If-None-Match": "\"abc\"", "Authorization": "Bearer t"],
+             requestID: ""),
+        Case(parameters: [:], method: "GET", path: "/", query: "", headers: [:], requestID: ""),
+    ]
+
+    @Test("builds the request from CGI meta-variables", arguments: cases)
+    func builds(_ example: Case) {
+        let request = Request(cgiParameters: example.parameters, body: [], contentLength: 0)
+        #expect(request.method == example.method)
+        #expect(request.path == example.path)
+        #expect(request.rawQuery == example.query)
+        #expect(request.requestID == example.requestID)
+        #expect(request.headers.fields.count == example.headers.count)
+        for (name, value) in example.headers {
+            #expect(request.headers[name] == value, "header \(name)")
+        }
+    }
+
+    @Test("reads CONTENT_LENGTH, refusing what is not a length", arguments: [
+        ("12", 12 as Int?), ("", 0), ("-1", nil), ("x", nil), ("0", 0),
+    ])
+    func contentLength(text: String, expected: Int?) {
+        #expect(Request.declaredContentLength(["CONTENT_LENGTH": text]) == expected)
+    }
+}

@@ -1,0 +1,70 @@
+// Request JSON: strictness (syntax, depth, duplicate keys, NUL, unknown fields) is 400;
+// well-formed JSON with a wrong type is 422 with a JSON Pointer.
+import HTTP
+import Testing
+
+struct Sample: Decodable, Equatable {
+    let title: String
+    let copies: Int?
+    let tags: [String]?
+}
+
+@Suite struct JSONCodingTests {
+    let fields: Set<String> = ["title", "copies", "tags"]
+
+    func decode(_ text: String) throws(Problem) -> Sample {
+        try JSONCoding.decode(Sample.self, from: Array(text.utf8), allowedFields: fields)
+    }
+
+    @Test("decodes a valid object, escapes included")
+    func valid() throws {
+        let sample = try decode(#"{"title": "Caf\u00e9 \ud83d\ude00 \"q\"", "copies": 2, "tags": ["a", "b"]}"#)
+        #expect(sample == Sample(title: "Café 😀 \"q\"", copies: 2, tags: ["a", "b"]))
+    }
+
+    @Test("answers 400 for malformed or unacceptable JSON", arguments: [
+        "", "{", "[]", "\"text\"", "{\"title\": \"a\",}", "{\"title\": 'a'}", "{\"title\": \"a\"} x",
+        "{\"title\": \"a\", \"title\": \"b\"}", "{\"title\": \"a\\u0000b\"}", "{\"title\": \"\\ud800\"}",
+        "{\"title\": \"a\", \"colour\": \"red\"}", "{\"title\": \"a\u{01}\"}", "{\"title\": 01}", "{\"title\": -}",
+    ])
+    func badRequest(text: String) {
+        do {
+            _ = try decode(text)
+            Issue.record("accepted \(text)")
+        } catch {
+            #expect(error.status == .badRequest)
+        }
+    }
+
+    @Test("refuses nesting deeper than the limit and accepts it at the limit")
+    func depth() throws {
+        let deep = String(repeating: "[", count: JSONScanner.maxDepth) + String(repeating: "]", count: JSONScanner.maxDepth)
+        let tooDeep = "[" + deep + "]"
+        #expect(throws: JSONScanError.self) { try JSONScanner.topLevelKeys(of: Array("{\"tags\": \(tooDeep)}".utf8)) }
+        let atLimit = String(repeating: "[", count: JSONScanner.maxDepth - 1) + String(repeating: "]", count: JSONScanner.maxDepth - 1)
+        #expect(try JSONScanner.topLevelKeys(of: Array("{\"tags\": \(atLimit)}".utf8)) == ["tags"])
+    }
+
+    @Test("answers 422 with a pointer for a wrong type or a missing field")
+    func validation() {
+        do {
+            _ = try decode(#"{"title": 5}"#)
+            Issue.record("accepted a number title")
+        } catch {
+            #expect(error.status == .unprocessableContent)
+            #expect(error.errors == [FieldError(pointer: "/title", detail: "must be a string")])
+        }
+        do {
+            _ = try decode(#"{"copies": 1}"#)
+            Issue.record("accepted a missing title")
+        } catch {
+            #expect(error.errors == [FieldError(pointer: "/title", detail: "is required")])
+        }
+        do {
+            _ = try decode(#"{"title": "a", "tags": ["x", 3]}"#)
+            Issue.record("accepted a number tag")
+        } catch {
+            #expect(error.errors.first?.pointer == "/tags/1")
+        }
+    }
+}

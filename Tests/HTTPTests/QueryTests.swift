@@ -1,0 +1,51 @@
+// Query strings: decoding, repeats, unknown names and typed getters all fail with 400.
+import HTTP
+import Testing
+
+@Suite struct QueryTests {
+    @Test("decodes escapes and plus signs")
+    func decodes() throws {
+        let query = try Query(parsing: "q=domain+driven%20design&author=Fowler%2C+M&empty=")
+        #expect(query.get("q") == "domain driven design")
+        #expect(query.get("author") == "Fowler, M")
+        #expect(query.get("empty") == "")
+        #expect(query.get("missing") == nil)
+    }
+
+    @Test("refuses a repeated parameter")
+    func repeated() {
+        #expect(throws: Problem.self) { try Query(parsing: "limit=1&limit=2") }
+    }
+
+    @Test("refuses malformed escapes", arguments: ["q=%", "q=%4", "q=%GG", "%zz=1", "q=%00"])
+    func malformed(raw: String) {
+        #expect(throws: Problem.badRequest("The query string is not correctly percent-encoded.")) { try Query(parsing: raw) }
+    }
+
+    @Test("refuses unknown parameters, naming them")
+    func unknown() throws {
+        let query = try Query(parsing: "limit=5&colour=red")
+        do {
+            try query.allowOnly(["limit", "cursor"])
+            Issue.record("expected a 400")
+        } catch {
+            #expect(error.status == .badRequest)
+            #expect(error.detail.contains("'colour'"))
+        }
+        try query.allowOnly(["limit", "colour"])
+    }
+
+    @Test("reads integers only within range", arguments: ["0", "101", "ten", "5.0", ""])
+    func integerOutOfRange(value: String) throws {
+        let query = try Query(parsing: "limit=\(value)")
+        #expect(throws: Problem.self) { try query.integer("limit", in: 1...100) }
+    }
+
+    @Test("reads booleans as exactly true or false")
+    func booleans() throws {
+        #expect(try Query(parsing: "a=true").boolean("a") == true)
+        #expect(try Query(parsing: "a=false").boolean("a") == false)
+        #expect(throws: Problem.self) { try Query(parsing: "a=1").boolean("a") }
+        #expect(throws: Problem.self) { try Query(parsing: "").require("a") }
+    }
+}

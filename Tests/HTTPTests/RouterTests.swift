@@ -1,0 +1,67 @@
+// The router: literal and parameter segments, percent-decoding, 404 and 405 with Allow.
+import HTTP
+import Testing
+
+@Suite struct RouterTests {
+    let router: Router<String> = {
+        var router = Router<String>()
+        router.add(.get, "/api/books", "list")
+        router.add(.post, "/api/books", "create")
+        router.add(.get, "/api/books/{id}", "show")
+        router.add(.delete, "/api/books/{id}", "delete")
+        router.add(.post, "/api/books/{id}/borrow", "borrow")
+        return router
+    }()
+
+    @Test("matches a literal path to its endpoint", arguments: [("GET", "/api/books", "list"), ("POST", "/api/books", "create")])
+    func literal(method: String, path: String, expected: String) throws {
+        let (endpoint, _) = try router.match(method: method, path: path)
+        #expect(endpoint == expected)
+    }
+
+    @Test("captures a path parameter, percent-decoded")
+    func parameter() throws {
+        let (endpoint, parameters) = try router.match(method: "POST", path: "/api/books/4%32/borrow")
+        #expect(endpoint == "borrow")
+        #expect(parameters.get("id") == "42")
+        #expect(try parameters.id("id") == 42)
+    }
+
+    @Test("ignores a trailing slash")
+    func trailingSlash() throws {
+        #expect(try router.match(method: "GET", path: "/api/books/").0 == "list")
+    }
+
+    @Test("answers 404 for an unknown path", arguments: ["/api/nothing", "/api/books/1/2/3", "/"])
+    func notFound(path: String) {
+        #expect(throws: Problem.notFound()) { try router.match(method: "GET", path: path) }
+    }
+
+    @Test("answers 405 with Allow listing the methods the path has")
+    func methodNotAllowed() {
+        do {
+            _ = try router.match(method: "PUT", path: "/api/books/7")
+            Issue.record("expected a 405")
+        } catch {
+            #expect(error.status == .methodNotAllowed)
+            #expect(error.headers["Allow"] == "GET, HEAD, DELETE")
+        }
+    }
+
+    @Test("treats HEAD as GET")
+    func head() throws {
+        #expect(try router.match(method: "HEAD", path: "/api/books").0 == "list")
+    }
+
+    @Test("refuses a badly escaped path with 400", arguments: ["/api/books/%zz", "/api/books/%00", "/api/books/%C3%28"])
+    func badEscape(path: String) {
+        #expect(throws: Problem.badRequest("The path is not correctly percent-encoded.")) {
+            try router.match(method: "GET", path: path)
+        }
+    }
+
+    @Test("treats an id that is not a positive canonical integer as not found", arguments: ["0", "-1", "007", "1e3", "abc", "99999999999999999999"])
+    func badID(id: String) {
+        #expect(throws: Problem.notFound()) { try PathParameters(["id": id]).id("id") }
+    }
+}

@@ -1,0 +1,98 @@
+// The libpq wrapper against the real PostgreSQL that deploy/test starts (STACKS_TEST_DATABASE_URL).
+import Foundation
+import Postgres
+import Testing
+
+/// The test cluster's connection keywords; deploy/test sets the URL.
+func testDatabaseParameters() throws -> [String: String] {
+    let url = try #require(
+        ProcessInfo.processInfo.environment["STACKS_TEST_DATABASE_URL"],
+        "STACKS_TEST_DATABASE_URL is not set: run the suite through deploy/test")
+    return ["dbname": url, "application_name": "stacks-tests"]
+}
+
+@Suite(.serialized) struct ConnectionTests {
+    @Test("binds parameters as text and reads NULL, integers, booleans and Unicode back")
+    func roundTrip() throws {
+        let connection = try Connection(parameters: testDatabaseParameters())
+        let rows = try connection.query("SELECT $1::text AS t, $2::int AS n, $3::text IS NULL AS isnull, true AS b, NULL::text AS z",
+                                        ["Gödel, Escher, Bach — ☕", "42", nil])
+        let row = try #require(rows.first)
+        #expect(try row.string("t") == "Gödel, Escher, Bach — ☕")
+        #expect(try row.int("n") == 42)
+        #expect(try row.bool("isnull"))
+        #expect(try row.bool("b"))
+        #expect(row["z"] == nil)
+    }
+
+    @Test("keeps a bound parameter a value, never SQL")
+    func injection() throws {
+        let connection = try Connection(parameters: testDatabaseParameters())
+        let rows = try connection.query("SELECT count(*) AS n FROM books WHERE title = $1", ["x' OR '1'='1"])
+        #expect(try rows.first?.int("n") == 0)
+    }
+
+    @Test("reports SQLSTATE and constraint of a violation")
+    func violation() throws {
+        let connection = try Connection(parameters: testDatabaseParameters())
+        try connection.query("CREATE TEMP TABLE t (id int CONSTRAINT t_pkey PRIMARY KEY)")
+        try connection.query("INSERT INTO t VALUES (1)")
+        do {
+            try connection.query("INSERT INTO t VALUES (1)")
+            Issue.record("duplicate accepted")
+        } catch {
+            #expect(error.sqlState == .uniqueViolation)
+            #expect(error.constraint == "t_pkey")
+            #expect(!error.isUnavailable)
+        }
+        #expect(connection.isOpen)
+    }
+
+    @Test("rolls a transaction back when its body throws")
+    func rollback() throws {
+        struct Abort: Error {}
+        let connection = try Connection(parameters: testDatabaseParameters())
+        try connection.query("CREATE TEMP TABLE r (id int)")
+        #expect(throws: Abort.self) {
+            try connection.transaction { try connection.query("INSERT INTO r VALUES (1)"); throw Abort() }
+        }
+        try connection.transaction { try connection.query("INSERT INTO r VALUES (2)") }
+        #expect(try connection.query("SELECT id FROM r").map { try $0.int("id") } == [2])
+    }
+
+    @Test("the app role cannot change the schema")
+    func noDDL() throws {
+        let connection = try Connection(parameters: testDatabaseParameters())
+        for statement in ["CREATE TABLE public.intruder (id int)", "DROP TABLE books", "ALTER TABLE books ADD COLUMN x int",
+                          "DELETE FROM schema_migrations"] {
+            #expect(throws: PostgresError.self, "\(statement)") { try connection.query(statement) }
+        }
+    }
+
+    @Test("reopens a connection that the server killed, on the next use")
+    func reconnects() throws {
+        let database = Database(parameters: try testDatabaseParameters())
+        let pid = try database.with { try $0.query("SELECT pg_backend_pid() AS pid").first!.int("pid") }
+        let killer = try Connection(parameters: testDatabaseParameters())
+        try killer.query("SELECT pg_terminate_backend($1::int)", [String(pid)])
+        do {
+            _ = try database.with { try $0.query("SELECT 1") }
+            Issue.record("the killed connection still answered")
+        } catch let error as PostgresError {
+            #expect(error.isUnavailable)
+        }
+        let newPID = try database.with { try $0.query("SELECT pg_backend_pid() AS pid").first!.int("pid") }
+        #expect(newPID != pid)
+    }
+
+    @Test("fails to connect with a connection error, not a crash")
+    func unreachable() {
+        do {
+            _ = try Connection(parameters: ["host": "/nonexistent", "dbname": "x", "connect_timeout": "1"])
+            Issue.record("connected to nothing")
+        } catch {
+            #expect(error.kind == .connection)
+            #expect(error.isUnavailable)
+        }
+    }
+}

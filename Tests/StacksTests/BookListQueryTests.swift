@@ -1,0 +1,64 @@
+// The book-list parameters: sort allow-list, limits, cursors bound to their query, and the
+// keyset predicate for mixed directions.
+import HTTP
+import Testing
+
+@testable import Stacks
+
+@Suite struct BookListQueryTests {
+    func parse(_ raw: String) throws -> BookListQuery { try BookListQuery(Query(parsing: raw)) }
+
+    @Test("defaults to 20 by id")
+    func defaults() throws {
+        let query = try parse("")
+        #expect(query.limit == 20)
+        #expect(query.sortSpec == "id")
+    }
+
+    @Test("parses a multi-key sort and always ends it with id")
+    func sort() throws {
+        #expect(try parse("sort=title,-year").sortSpec == "title,-year,id")
+        #expect(try parse("sort=-id,title").sortSpec == "-id,title")
+    }
+
+    @Test("refuses what is not allowed", arguments: [
+        "sort=price", "sort=title,title", "sort=", "sort=title;drop", "limit=0", "limit=101", "limit=x",
+        "year_from=2000&year_to=1990", "available=yes", "q=", "q=%20%20", "page=2", "cursor=abc", "cursor=",
+    ])
+    func refuses(raw: String) {
+        #expect(throws: Problem.self) { try parse(raw) }
+    }
+
+    @Test("accepts a cursor only with the sort and filters it was made for")
+    func cursorBinding() throws {
+        let query = try parse("sort=title,-year&author=fowler")
+        let cursor = Cursor(sort: query.sortSpec, filterFingerprint: query.filterFingerprint, values: ["Refactoring", "1999", "2"])
+        let again = try parse("sort=title,-year&author=fowler&cursor=\(cursor.token)")
+        #expect(again.cursor == cursor)
+        #expect(throws: Problem.self) { try parse("sort=title&author=fowler&cursor=\(cursor.token)") }
+        #expect(throws: Problem.self) { try parse("sort=title,-year&author=evans&cursor=\(cursor.token)") }
+    }
+
+    @Test("round-trips a cursor through its opaque token")
+    func cursorToken() throws {
+        let cursor = Cursor(sort: "id", filterFingerprint: "", values: ["41"])
+        #expect(cursor.token.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+        #expect(Cursor(token: cursor.token) == cursor)
+        #expect(Cursor(token: "not a cursor") == nil)
+        #expect(Cursor(token: String(cursor.token.dropLast(3))) == nil)
+    }
+
+    @Test("builds the keyset predicate for mixed directions")
+    func keyset() {
+        let keys = [BookSortKey(column: "title", descending: false), BookSortKey(column: "year", descending: true),
+                    BookSortKey(column: "id", descending: false)]
+        #expect(BookStore.after(keys, values: ["$1", "$2", "$3"])
+            == "((title > $1::text) OR (title = $1::text AND year < $2::integer) OR "
+            + "(title = $1::text AND year = $2::integer AND id > $3::bigint))")
+    }
+
+    @Test("escapes LIKE wildcards in the author filter")
+    func like() {
+        #expect(BookStore.escapeLike(#"50%_a\b"#) == #"50\%\_a\\b"#)
+    }
+}

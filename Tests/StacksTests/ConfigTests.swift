@@ -1,0 +1,62 @@
+// Configuration: defaults, every bad value refused with a one-line reason.
+import Testing
+
+@testable import Stacks
+
+@Suite struct ConfigTests {
+    static let key = "k1:" + String(repeating: "s", count: 32)
+
+    @Test("applies defaults when only the JWT keys are set")
+    func defaults() throws {
+        let config = try Config(environment: ["STACKS_JWT_KEYS": Self.key, "PATH": "/bin"])
+        #expect(config.jwtKeys.map(\.id) == ["k1"])
+        #expect(config.maxRequests == 0)
+        #expect(config.maxBody == 1_048_576)
+        #expect(config.statementTimeoutMS == 5000)
+        #expect(config.openKeys == false)
+        #expect(config.databaseParameters["dbname"] == nil)
+        #expect(config.databaseParameters["options"] == "-c statement_timeout=5000")
+    }
+
+    @Test("reads every setting")
+    func reads() throws {
+        let config = try Config(environment: [
+            "STACKS_JWT_KEYS": Self.key + ",old:" + String(repeating: "o", count: 40), "STACKS_MAX_REQUESTS": "1",
+            "STACKS_MAX_BODY": "65536", "STACKS_STATEMENT_TIMEOUT_MS": "250", "STACKS_OPEN_KEYS": "true",
+            "DATABASE_URL": "postgresql:///stacks", "STACKS_PORT": "8080",
+        ])
+        #expect(config.jwtKeys.map(\.id) == ["k1", "old"])
+        #expect(config.maxRequests == 1)
+        #expect(config.maxBody == 65536)
+        #expect(config.openKeys)
+        #expect(config.databaseParameters["dbname"] == "postgresql:///stacks")
+        #expect(config.databaseParameters["options"] == "-c statement_timeout=250")
+    }
+
+    @Test("refuses bad values with a reason naming the setting", arguments: [
+        ([:], "STACKS_JWT_KEYS is required"),
+        (["STACKS_JWT_KEYS": ""], "STACKS_JWT_KEYS is required"),
+        (["STACKS_JWT_KEYS": "k1:short"], "shorter than 32 bytes"),
+        (["STACKS_JWT_KEYS": String(repeating: "s", count: 40)], "kid:secret"),
+        (["STACKS_JWT_KEYS": "k/1:" + String(repeating: "s", count: 40)], "kid:secret"),
+        (["STACKS_JWT_KEYS": key + "," + key], "appears twice"),
+        (["STACKS_JWT_KEYS": key + ","], "kid:secret"),
+        (["STACKS_JWT_KEYS": key, "STACKS_MAX_REQUESTS": "-1"], "STACKS_MAX_REQUESTS must be an integer"),
+        (["STACKS_JWT_KEYS": key, "STACKS_MAX_REQUESTS": "ten"], "STACKS_MAX_REQUESTS must be an integer"),
+        (["STACKS_JWT_KEYS": key, "STACKS_MAX_BODY": "12"], "STACKS_MAX_BODY must be an integer"),
+        (["STACKS_JWT_KEYS": key, "STACKS_MAX_BODY": "1e6"], "STACKS_MAX_BODY must be an integer"),
+        (["STACKS_JWT_KEYS": key, "STACKS_STATEMENT_TIMEOUT_MS": "0"], "STACKS_STATEMENT_TIMEOUT_MS"),
+        (["STACKS_JWT_KEYS": key, "STACKS_OPEN_KEYS": "yes"], "STACKS_OPEN_KEYS must be true or false"),
+        (["STACKS_JWT_KEYS": key, "STACKS_MAX_REQUETS": "1"], "unknown setting STACKS_MAX_REQUETS"),
+    ])
+    func refuses(environment: [String: String], reason: String) {
+        do {
+            _ = try Config(environment: environment)
+            Issue.record("accepted \(environment)")
+        } catch {
+            #expect(error.description.contains(reason), "\(error.description)")
+            #expect(!error.description.contains("\n"))
+            #expect(!error.description.contains(String(repeating: "s", count: 32)), "a secret leaked into the reason")
+        }
+    }
+}
