@@ -8,14 +8,8 @@ public enum CGIRequest {
     /// Reads the request from `environment` and stdin, answers it, writes stdout.
     public static func serve(environment: [String: String], bodyLimit: Int, _ respond: (Request) -> Response) {
         let declared = Request.declaredContentLength(environment)
-        var kept: [UInt8] = []
-        var remaining = declared ?? 0
-        var chunk = [UInt8](repeating: 0, count: 16384)
-        while remaining > 0 {
-            let got = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, min($0.count, remaining)) }
-            if got <= 0 { break }
-            if (declared ?? 0) <= bodyLimit { kept += chunk[0..<got] }
-            remaining -= got
+        let kept = BodyReader.read(declared: declared ?? 0, limit: bodyLimit) { buffer in
+            read(0, buffer.baseAddress, buffer.count)
         }
         let request = Request(cgiParameters: environment, body: kept, contentLength: declared ?? -1)
         let bytes = respond(request).cgiBytes(includeBody: request.method != "HEAD")

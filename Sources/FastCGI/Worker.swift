@@ -28,7 +28,9 @@ public struct FastCGIWorker {
         while FCGX_Accept_r(&request) >= 0 {
             let parameters = Self.parameters(request.envp)
             let declared = Request.declaredContentLength(parameters)
-            let body = Self.readBody(request.in, declared: declared ?? 0, limit: bodyLimit)
+            let body = BodyReader.read(declared: declared ?? 0, limit: bodyLimit) { buffer in
+                Int(FCGX_GetStr(buffer.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(buffer.count), request.in))
+            }
             let httpRequest = Request(
                 cgiParameters: parameters, body: body, contentLength: declared ?? -1)
             let response = respond(httpRequest)
@@ -56,21 +58,5 @@ public struct FastCGIWorker {
             cursor += 1
         }
         return parameters
-    }
-
-    /// Reads `declared` bytes, keeping them only if they fit the limit.
-    private static func readBody(_ stream: UnsafeMutablePointer<FCGX_Stream>?, declared: Int, limit: Int) -> [UInt8] {
-        var kept: [UInt8] = []
-        var remaining = declared
-        var chunk = [CChar](repeating: 0, count: 16384)
-        while remaining > 0 {
-            let got = chunk.withUnsafeMutableBufferPointer {
-                FCGX_GetStr($0.baseAddress, Int32(min($0.count, remaining)), stream)
-            }
-            if got <= 0 { break }
-            if declared <= limit { kept += chunk[0..<Int(got)].map { UInt8(bitPattern: $0) } }
-            remaining -= Int(got)
-        }
-        return kept
     }
 }

@@ -119,7 +119,9 @@ public struct JSONScanner {
         var scalars = String.UnicodeScalarView()
         var raw: [UInt8] = []
         func flush() throws(JSONScanError) {
-            guard let text = String(validating: raw, as: UTF8.self) else { throw JSONScanError(reason: "invalid UTF-8 in a string.") }
+            guard let text = String(validating: raw, as: UTF8.self) else {
+                throw JSONScanError(reason: "invalid UTF-8 in a string.")
+            }
             scalars.append(contentsOf: text.unicodeScalars)
             raw.removeAll(keepingCapacity: true)
         }

@@ -29,7 +29,8 @@ public struct Query: Sendable, Equatable {
         let unknown = items.map(\.name).filter { !allowed.contains($0) }
         guard unknown.isEmpty else {
             let known = allowed.sorted().joined(separator: ", ")
-            let detail = unknown.count == 1
+            let detail =
+                unknown.count == 1
                 ? "Unknown query parameter '\(unknown[0])'."
                 : "Unknown query parameters: \(unknown.map { "'\($0)'" }.joined(separator: ", "))."
             throw Problem.badRequest(detail + (known.isEmpty ? " This endpoint takes none." : " Known: \(known)."))

@@ -66,9 +66,11 @@ public final class Connection {
         var columns: [String: Int] = [:]
         for index in 0..<columnCount { columns[String(cString: PQfname(result, Int32(index)))] = index }
         return (0..<PQntuples(result)).map { row in
-            Row(columns: columns, values: (0..<Int32(columnCount)).map { column in
-                PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column))
-            })
+            Row(
+                columns: columns,
+                values: (0..<Int32(columnCount)).map { column in
+                    PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column))
+                })
         }
     }
 

@@ -92,12 +92,14 @@ public struct Config: Sendable, Equatable {
     ) throws(ConfigError) -> Int {
         guard let text = environment[name], !text.isEmpty else { return value }
         guard let number = Int(text), range.contains(number) else {
-            throw ConfigError(description: "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
+            throw ConfigError(
+                description: "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
         }
         return number
     }
 
-    private static func boolean(_ environment: [String: String], _ name: String, default value: Bool) throws(ConfigError) -> Bool {
+    private static func boolean(_ environment: [String: String], _ name: String, default value: Bool) throws(ConfigError) -> Bool
+    {
         switch environment[name] {
         case nil, "": return value
         case "true": return true

@@ -16,20 +16,30 @@ import Testing
     }
 
     static let cases: [Case] = [
-        Case(parameters: ["REQUEST_METHOD": "GET", "REQUEST_URI": "/api/books?limit=5", "QUERY_STRING": "limit=5",
-                          "HTTP_ACCEPT": "application/json", "REQUEST_ID": "r1"],
-             method: "GET", path: "/api/books", query: "limit=5", headers: ["Accept": "application/json"], requestID: "r1"),
-        Case(parameters: ["REQUEST_METHOD": "post", "REQUEST_URI": "/api/books/1/borrow", "CONTENT_TYPE": "application/json",
-                          "CONTENT_LENGTH": "2", "HTTP_IDEMPOTENCY_KEY": "k-1", "HTTP_X_REQUEST_ID": "r2"],
-             method: "POST", path: "/api/books/1/borrow", query: "",
-             headers: ["Content-Type": "application/json", "Content-Length": "2", "Idempotency-Key": "k-1", "X-Request-Id": "r2"],
-             requestID: "r2"),
-        Case(parameters: ["REQUEST_METHOD": "GET", "SCRIPT_NAME": "/api", "PATH_INFO": "/health", "QUERY_STRING": ""],
-             method: "GET", path: "/api/health", query: "", headers: [:], requestID: ""),
-        Case(parameters: ["REQUEST_METHOD": "GET", "REQUEST_URI": "/api/books/%31", "HTTP_IF_NONE_MATCH": "\"abc\"",
-                          "HTTP_AUTHORIZATION": "Bearer t"],
-             method: "GET", path: "/api/books/%31", query: "", headers: ["If-None-Match": "\"abc\"", "Authorization": "Bearer t"],
-             requestID: ""),
+        Case(
+            parameters: [
+                "REQUEST_METHOD": "GET", "REQUEST_URI": "/api/books?limit=5", "QUERY_STRING": "limit=5",
+                "HTTP_ACCEPT": "application/json", "REQUEST_ID": "r1",
+            ],
+            method: "GET", path: "/api/books", query: "limit=5", headers: ["Accept": "application/json"], requestID: "r1"),
+        Case(
+            parameters: [
+                "REQUEST_METHOD": "post", "REQUEST_URI": "/api/books/1/borrow", "CONTENT_TYPE": "application/json",
+                "CONTENT_LENGTH": "2", "HTTP_IDEMPOTENCY_KEY": "k-1", "HTTP_X_REQUEST_ID": "r2",
+            ],
+            method: "POST", path: "/api/books/1/borrow", query: "",
+            headers: ["Content-Type": "application/json", "Content-Length": "2", "Idempotency-Key": "k-1", "X-Request-Id": "r2"],
+            requestID: "r2"),
+        Case(
+            parameters: ["REQUEST_METHOD": "GET", "SCRIPT_NAME": "/api", "PATH_INFO": "/health", "QUERY_STRING": ""],
+            method: "GET", path: "/api/health", query: "", headers: [:], requestID: ""),
+        Case(
+            parameters: [
+                "REQUEST_METHOD": "GET", "REQUEST_URI": "/api/books/%31", "HTTP_IF_NONE_MATCH": "\"abc\"",
+                "HTTP_AUTHORIZATION": "Bearer t",
+            ],
+            method: "GET", path: "/api/books/%31", query: "", headers: ["If-None-Match": "\"abc\"", "Authorization": "Bearer t"],
+            requestID: ""),
         Case(parameters: [:], method: "GET", path: "/", query: "", headers: [:], requestID: ""),
     ]
 
@@ -46,9 +56,11 @@ import Testing
         }
     }
 
-    @Test("reads CONTENT_LENGTH, refusing what is not a length", arguments: [
-        ("12", 12 as Int?), ("", 0), ("-1", nil), ("x", nil), ("0", 0),
-    ])
+    @Test(
+        "reads CONTENT_LENGTH, refusing what is not a length",
+        arguments: [
+            ("12", 12 as Int?), ("", 0), ("-1", nil), ("x", nil), ("0", 0),
+        ])
     func contentLength(text: String, expected: Int?) {
         #expect(Request.declaredContentLength(["CONTENT_LENGTH": text]) == expected)
     }

@@ -8,10 +8,13 @@ import Testing
 
     @Test("writes status, headers, length and body")
     func ordinary() {
-        let response = Response(status: .created, headers: Headers([("Content-Type", "application/json"), ("Location", "/api/books/9")]),
-                                body: Array("{}".utf8))
-        #expect(text(response.cgiBytes())
-            == "Status: 201 Created\r\nContent-Type: application/json\r\nLocation: /api/books/9\r\nContent-Length: 2\r\n\r\n{}")
+        let response = Response(
+            status: .created, headers: Headers([("Content-Type", "application/json"), ("Location", "/api/books/9")]),
+            body: Array("{}".utf8))
+        #expect(
+            text(response.cgiBytes())
+                == "Status: 201 Created\r\nContent-Type: application/json\r\nLocation: /api/books/9\r\nContent-Length: 2\r\n\r\n{}"
+        )
     }
 
     @Test("writes no body and no length for 304 and 204")
@@ -29,7 +32,8 @@ import Testing
 
     @Test("cannot be split by line breaks in a header value, and replaces a handler's Content-Length")
     func splitting() {
-        let response = Response(status: .ok, headers: Headers([("X-Note", "a\r\nSet-Cookie: x=1"), ("Content-Length", "99")]), body: [])
+        let response = Response(
+            status: .ok, headers: Headers([("X-Note", "a\r\nSet-Cookie: x=1"), ("Content-Length", "99")]), body: [])
         #expect(text(response.cgiBytes()) == "Status: 200 OK\r\nX-Note: a  Set-Cookie: x=1\r\nContent-Length: 0\r\n\r\n")
     }
 }

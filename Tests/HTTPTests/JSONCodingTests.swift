@@ -22,11 +22,13 @@ struct Sample: Decodable, Equatable {
         #expect(sample == Sample(title: "Café 😀 \"q\"", copies: 2, tags: ["a", "b"]))
     }
 
-    @Test("answers 400 for malformed or unacceptable JSON", arguments: [
-        "", "{", "[]", "\"text\"", "{\"title\": \"a\",}", "{\"title\": 'a'}", "{\"title\": \"a\"} x",
-        "{\"title\": \"a\", \"title\": \"b\"}", "{\"title\": \"a\\u0000b\"}", "{\"title\": \"\\ud800\"}",
-        "{\"title\": \"a\", \"colour\": \"red\"}", "{\"title\": \"a\u{01}\"}", "{\"title\": 01}", "{\"title\": -}",
-    ])
+    @Test(
+        "answers 400 for malformed or unacceptable JSON",
+        arguments: [
+            "", "{", "[]", "\"text\"", "{\"title\": \"a\",}", "{\"title\": 'a'}", "{\"title\": \"a\"} x",
+            "{\"title\": \"a\", \"title\": \"b\"}", "{\"title\": \"a\\u0000b\"}", "{\"title\": \"\\ud800\"}",
+            "{\"title\": \"a\", \"colour\": \"red\"}", "{\"title\": \"a\u{01}\"}", "{\"title\": 01}", "{\"title\": -}",
+        ])
     func badRequest(text: String) {
         do {
             _ = try decode(text)
@@ -41,7 +43,8 @@ struct Sample: Decodable, Equatable {
         let deep = String(repeating: "[", count: JSONScanner.maxDepth) + String(repeating: "]", count: JSONScanner.maxDepth)
         let tooDeep = "[" + deep + "]"
         #expect(throws: JSONScanError.self) { try JSONScanner.topLevelKeys(of: Array("{\"tags\": \(tooDeep)}".utf8)) }
-        let atLimit = String(repeating: "[", count: JSONScanner.maxDepth - 1) + String(repeating: "]", count: JSONScanner.maxDepth - 1)
+        let atLimit =
+            String(repeating: "[", count: JSONScanner.maxDepth - 1) + String(repeating: "]", count: JSONScanner.maxDepth - 1)
         #expect(try JSONScanner.topLevelKeys(of: Array("{\"tags\": \(atLimit)}".utf8)) == ["tags"])
     }
 

@@ -38,8 +38,9 @@ import Testing
     @Test("wraps data in the success envelope with list metadata")
     func envelope() throws {
         let response = Response.success([1, 2], message: "2 numbers", meta: PageMeta(nextCursor: nil, limit: 2))
-        #expect(String(decoding: response.body, as: UTF8.self)
-            == #"{"data":[1,2],"message":"2 numbers","meta":{"limit":2,"next_cursor":null},"success":true}"#)
+        #expect(
+            String(decoding: response.body, as: UTF8.self)
+                == #"{"data":[1,2],"message":"2 numbers","meta":{"limit":2,"next_cursor":null},"success":true}"#)
         #expect(response.headers["content-type"] == "application/json")
     }
 }

@@ -60,7 +60,9 @@ import Testing
         }
     }
 
-    @Test("treats an id that is not a positive canonical integer as not found", arguments: ["0", "-1", "007", "1e3", "abc", "99999999999999999999"])
+    @Test(
+        "treats an id that is not a positive canonical integer as not found",
+        arguments: ["0", "-1", "007", "1e3", "abc", "99999999999999999999"])
     func badID(id: String) {
         #expect(throws: Problem.notFound()) { try PathParameters(["id": id]).id("id") }
     }

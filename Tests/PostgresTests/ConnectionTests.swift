@@ -15,8 +15,9 @@ func testDatabaseParameters() throws -> [String: String] {
     @Test("binds parameters as text and reads NULL, integers, booleans and Unicode back")
     func roundTrip() throws {
         let connection = try Connection(parameters: testDatabaseParameters())
-        let rows = try connection.query("SELECT $1::text AS t, $2::int AS n, $3::text IS NULL AS isnull, true AS b, NULL::text AS z",
-                                        ["Gödel, Escher, Bach — ☕", "42", nil])
+        let rows = try connection.query(
+            "SELECT $1::text AS t, $2::int AS n, $3::text IS NULL AS isnull, true AS b, NULL::text AS z",
+            ["Gödel, Escher, Bach — ☕", "42", nil])
         let row = try #require(rows.first)
         #expect(try row.string("t") == "Gödel, Escher, Bach — ☕")
         #expect(try row.int("n") == 42)
@@ -54,7 +55,9 @@ func testDatabaseParameters() throws -> [String: String] {
         let connection = try Connection(parameters: testDatabaseParameters())
         try connection.query("CREATE TEMP TABLE r (id int)")
         #expect(throws: Abort.self) {
-            try connection.transaction { try connection.query("INSERT INTO r VALUES (1)"); throw Abort() }
+            try connection.transaction {
+                try connection.query("INSERT INTO r VALUES (1)"); throw Abort()
+            }
         }
         try connection.transaction { try connection.query("INSERT INTO r VALUES (2)") }
         #expect(try connection.query("SELECT id FROM r").map { try $0.int("id") } == [2])
@@ -63,8 +66,10 @@ func testDatabaseParameters() throws -> [String: String] {
     @Test("the app role cannot change the schema")
     func noDDL() throws {
         let connection = try Connection(parameters: testDatabaseParameters())
-        for statement in ["CREATE TABLE public.intruder (id int)", "DROP TABLE books", "ALTER TABLE books ADD COLUMN x int",
-                          "DELETE FROM schema_migrations"] {
+        for statement in [
+            "CREATE TABLE public.intruder (id int)", "DROP TABLE books", "ALTER TABLE books ADD COLUMN x int",
+            "DELETE FROM schema_migrations",
+        ] {
             #expect(throws: PostgresError.self, "\(statement)") { try connection.query(statement) }
         }
     }

@@ -21,10 +21,12 @@ import Testing
         #expect(try parse("sort=-id,title").sortSpec == "-id,title")
     }
 
-    @Test("refuses what is not allowed", arguments: [
-        "sort=price", "sort=title,title", "sort=", "sort=title;drop", "limit=0", "limit=101", "limit=x",
-        "year_from=2000&year_to=1990", "available=yes", "q=", "q=%20%20", "page=2", "cursor=abc", "cursor=",
-    ])
+    @Test(
+        "refuses what is not allowed",
+        arguments: [
+            "sort=price", "sort=title,title", "sort=", "sort=title;drop", "limit=0", "limit=101", "limit=x",
+            "year_from=2000&year_to=1990", "available=yes", "q=", "q=%20%20", "page=2", "cursor=abc", "cursor=",
+        ])
     func refuses(raw: String) {
         #expect(throws: Problem.self) { try parse(raw) }
     }
@@ -32,7 +34,8 @@ import Testing
     @Test("accepts a cursor only with the sort and filters it was made for")
     func cursorBinding() throws {
         let query = try parse("sort=title,-year&author=fowler")
-        let cursor = Cursor(sort: query.sortSpec, filterFingerprint: query.filterFingerprint, values: ["Refactoring", "1999", "2"])
+        let cursor = Cursor(
+            sort: query.sortSpec, filterFingerprint: query.filterFingerprint, values: ["Refactoring", "1999", "2"])
         let again = try parse("sort=title,-year&author=fowler&cursor=\(cursor.token)")
         #expect(again.cursor == cursor)
         #expect(throws: Problem.self) { try parse("sort=title&author=fowler&cursor=\(cursor.token)") }
@@ -50,11 +53,14 @@ import Testing
 
     @Test("builds the keyset predicate for mixed directions")
     func keyset() {
-        let keys = [BookSortKey(column: "title", descending: false), BookSortKey(column: "year", descending: true),
-                    BookSortKey(column: "id", descending: false)]
-        #expect(BookStore.after(keys, values: ["$1", "$2", "$3"])
-            == "((title > $1::text) OR (title = $1::text AND year < $2::integer) OR "
-            + "(title = $1::text AND year = $2::integer AND id > $3::bigint))")
+        let keys = [
+            BookSortKey(column: "title", descending: false), BookSortKey(column: "year", descending: true),
+            BookSortKey(column: "id", descending: false),
+        ]
+        #expect(
+            BookStore.after(keys, values: ["$1", "$2", "$3"])
+                == "((title > $1::text) OR (title = $1::text AND year < $2::integer) OR "
+                + "(title = $1::text AND year = $2::integer AND id > $3::bigint))")
     }
 
     @Test("escapes LIKE wildcards in the author filter")

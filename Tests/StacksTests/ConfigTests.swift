@@ -33,22 +33,24 @@ import Testing
         #expect(config.databaseParameters["options"] == "-c statement_timeout=250")
     }
 
-    @Test("refuses bad values with a reason naming the setting", arguments: [
-        ([:], "STACKS_JWT_KEYS is required"),
-        (["STACKS_JWT_KEYS": ""], "STACKS_JWT_KEYS is required"),
-        (["STACKS_JWT_KEYS": "k1:short"], "shorter than 32 bytes"),
-        (["STACKS_JWT_KEYS": String(repeating: "s", count: 40)], "kid:secret"),
-        (["STACKS_JWT_KEYS": "k/1:" + String(repeating: "s", count: 40)], "kid:secret"),
-        (["STACKS_JWT_KEYS": key + "," + key], "appears twice"),
-        (["STACKS_JWT_KEYS": key + ","], "kid:secret"),
-        (["STACKS_JWT_KEYS": key, "STACKS_MAX_REQUESTS": "-1"], "STACKS_MAX_REQUESTS must be an integer"),
-        (["STACKS_JWT_KEYS": key, "STACKS_MAX_REQUESTS": "ten"], "STACKS_MAX_REQUESTS must be an integer"),
-        (["STACKS_JWT_KEYS": key, "STACKS_MAX_BODY": "12"], "STACKS_MAX_BODY must be an integer"),
-        (["STACKS_JWT_KEYS": key, "STACKS_MAX_BODY": "1e6"], "STACKS_MAX_BODY must be an integer"),
-        (["STACKS_JWT_KEYS": key, "STACKS_STATEMENT_TIMEOUT_MS": "0"], "STACKS_STATEMENT_TIMEOUT_MS"),
-        (["STACKS_JWT_KEYS": key, "STACKS_OPEN_KEYS": "yes"], "STACKS_OPEN_KEYS must be true or false"),
-        (["STACKS_JWT_KEYS": key, "STACKS_MAX_REQUETS": "1"], "unknown setting STACKS_MAX_REQUETS"),
-    ])
+    @Test(
+        "refuses bad values with a reason naming the setting",
+        arguments: [
+            ([:], "STACKS_JWT_KEYS is required"),
+            (["STACKS_JWT_KEYS": ""], "STACKS_JWT_KEYS is required"),
+            (["STACKS_JWT_KEYS": "k1:short"], "shorter than 32 bytes"),
+            (["STACKS_JWT_KEYS": String(repeating: "s", count: 40)], "kid:secret"),
+            (["STACKS_JWT_KEYS": "k/1:" + String(repeating: "s", count: 40)], "kid:secret"),
+            (["STACKS_JWT_KEYS": key + "," + key], "appears twice"),
+            (["STACKS_JWT_KEYS": key + ","], "kid:secret"),
+            (["STACKS_JWT_KEYS": key, "STACKS_MAX_REQUESTS": "-1"], "STACKS_MAX_REQUESTS must be an integer"),
+            (["STACKS_JWT_KEYS": key, "STACKS_MAX_REQUESTS": "ten"], "STACKS_MAX_REQUESTS must be an integer"),
+            (["STACKS_JWT_KEYS": key, "STACKS_MAX_BODY": "12"], "STACKS_MAX_BODY must be an integer"),
+            (["STACKS_JWT_KEYS": key, "STACKS_MAX_BODY": "1e6"], "STACKS_MAX_BODY must be an integer"),
+            (["STACKS_JWT_KEYS": key, "STACKS_STATEMENT_TIMEOUT_MS": "0"], "STACKS_STATEMENT_TIMEOUT_MS"),
+            (["STACKS_JWT_KEYS": key, "STACKS_OPEN_KEYS": "yes"], "STACKS_OPEN_KEYS must be true or false"),
+            (["STACKS_JWT_KEYS": key, "STACKS_MAX_REQUETS": "1"], "unknown setting STACKS_MAX_REQUETS"),
+        ])
     func refuses(environment: [String: String], reason: String) {
         do {
             _ = try Config(environment: environment)

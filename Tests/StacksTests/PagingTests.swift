@@ -38,11 +38,13 @@ import Testing
         return ids
     }
 
-    @Test("serves every book exactly once, in SQL order, for each sort", arguments: [
-        ("limit=7", "id"), ("limit=13&sort=title,-year", "title, year DESC, id"),
-        ("limit=50&sort=-year,author", "year DESC, author, id"), ("limit=100&sort=-id", "id DESC"),
-        ("limit=9&sort=author&year_from=1990", "author, id"),
-    ])
+    @Test(
+        "serves every book exactly once, in SQL order, for each sort",
+        arguments: [
+            ("limit=7", "id"), ("limit=13&sort=title,-year", "title, year DESC, id"),
+            ("limit=50&sort=-year,author", "year DESC, author, id"), ("limit=100&sort=-id", "id DESC"),
+            ("limit=9&sort=author&year_from=1990", "author, id"),
+        ])
     func everyBookOnce(raw: String, order: String) throws {
         let connection = try connect()
         try removeTestBooks(connection)

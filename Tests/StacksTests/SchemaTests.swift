@@ -7,7 +7,8 @@ import Testing
 @Suite struct SchemaTests {
     @Test("lists every numbered migration in sql/, in order")
     func matchesFiles() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let files = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("sql").path)
             .filter { $0.range(of: #"^[0-9]{3}_.*\.sql$"#, options: .regularExpression) != nil }
             .map { String($0.dropLast(4)) }.sorted()

@@ -60,8 +60,11 @@ struct BookListQuery: Sendable, Equatable {
 
     /// Identifies the filters, so a cursor cannot be replayed against another result set.
     var filterFingerprint: String {
-        [text ?? "", author ?? "", available.map { "\($0)" } ?? "", yearFrom.map(String.init) ?? "", yearTo.map(String.init) ?? ""]
-            .map { $0.replacingOccurrences(of: "\u{1}", with: "") }.joined(separator: "\u{1}")
+        [
+            text ?? "", author ?? "", available.map { "\($0)" } ?? "", yearFrom.map(String.init) ?? "",
+            yearTo.map(String.init) ?? "",
+        ]
+        .map { $0.replacingOccurrences(of: "\u{1}", with: "") }.joined(separator: "\u{1}")
     }
 
     private static func nonEmpty(_ query: Query, _ name: String, maxLength: Int) throws(Problem) -> String? {

@@ -24,8 +24,9 @@ enum HealthHandlers {
     static func live(_ request: Request, _ context: RequestContext) throws -> Response {
         try request.query().allowOnly([])
         let body = Live(data: .init(pid: getpid(), timestamp: ISO8601DateFormatter().string(from: context.now)))
-        return Response(status: .ok, headers: Headers([("Content-Type", "application/json"), ("Cache-Control", "no-store")]),
-                        body: JSONCoding.encode(body))
+        return Response(
+            status: .ok, headers: Headers([("Content-Type", "application/json"), ("Cache-Control", "no-store")]),
+            body: JSONCoding.encode(body))
     }
 
     private struct Ready: Encodable {
