@@ -1,10 +1,12 @@
 """The catalog's read side through nginx: lists, filters, sorting, paging, ETags."""
+import http.client
+import json
 import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from conftest import assert_problem, admin_sql
+from conftest import BASE_URL, admin_sql, assert_problem
 
 DEMO_ISBNS = ["0201633612", "0201485672", "0321125215"]
 
@@ -95,10 +97,21 @@ def test_filters_by_author_year_and_availability(api):
 
 @pytest.mark.parametrize("query", [
     "limit=0", "limit=101", "limit=ten", "sort=price", "sort=title;drop table books", "available=maybe",
-    "year_from=2000&year_to=1000", "cursor=garbage", "colour=red", "limit=5&limit=6", "q=%zz",
+    "year_from=2000&year_to=1000", "cursor=garbage", "colour=red", "limit=5&limit=6",
 ])
 def test_refuses_bad_list_parameters_with_400(api, query):
     assert_problem(api.get(f"/api/books?{query}"), 400, "bad-request")
+
+
+@pytest.mark.parametrize("raw", ["q=%zz", "q=%00", "author=%C3%28"])
+def test_refuses_badly_escaped_query_strings_with_400(raw):
+    # Sent raw: requests would re-encode the bad escapes before they left the client.
+    connection = http.client.HTTPConnection(urlparse(BASE_URL).hostname, urlparse(BASE_URL).port, timeout=30)
+    connection.request("GET", f"/api/books?{raw}")
+    response = connection.getresponse()
+    assert response.status == 400
+    assert response.getheader("Content-Type") == "application/problem+json"
+    assert json.loads(response.read())["type"] == "urn:stacks:problem:bad-request"
 
 
 def test_a_cursor_from_another_sort_is_refused(api):
@@ -155,7 +168,7 @@ def test_a_body_over_the_limit_is_413_from_the_worker(api):
 
 def test_a_body_over_nginx_limit_is_a_413_problem_too(api):
     response = api.request("DELETE", "/api/books/1", data=b"x" * 3_000_000, headers={"Content-Type": "application/json"})
-    assert_problem(response, 413)
+    assert_problem(response, 413, "content-too-large")
 
 
 def test_head_returns_headers_without_a_body(api):

@@ -36,38 +36,48 @@ func testDatabaseParameters() throws -> [String: String] {
     @Test("reports SQLSTATE and constraint of a violation")
     func violation() throws {
         let connection = try Connection(parameters: testDatabaseParameters())
-        try connection.query("CREATE TEMP TABLE t (id int CONSTRAINT t_pkey PRIMARY KEY)")
-        try connection.query("INSERT INTO t VALUES (1)")
+        let isbn = try #require(try connection.query("SELECT isbn FROM books ORDER BY id LIMIT 1").first?.string("isbn"))
         do {
-            try connection.query("INSERT INTO t VALUES (1)")
+            try connection.query(
+                "INSERT INTO books (title, author, isbn, year, copies, available_copies) VALUES ('t', 'a', $1, 2000, 1, 1)", [isbn])
             Issue.record("duplicate accepted")
         } catch {
             #expect(error.sqlState == .uniqueViolation)
-            #expect(error.constraint == "t_pkey")
+            #expect(error.constraint == "books_isbn_key")
             #expect(!error.isUnavailable)
         }
         #expect(connection.isOpen)
+        do {
+            try connection.query("UPDATE books SET available_copies = copies + 1 WHERE isbn = $1", [isbn])
+            Issue.record("a check constraint let available_copies exceed copies")
+        } catch {
+            #expect(error.sqlState == .checkViolation)
+            #expect(error.constraint == "books_available_within_copies")
+        }
     }
 
     @Test("rolls a transaction back when its body throws")
     func rollback() throws {
         struct Abort: Error {}
         let connection = try Connection(parameters: testDatabaseParameters())
-        try connection.query("CREATE TEMP TABLE r (id int)")
+        let book = try #require(try connection.query("SELECT id, title FROM books ORDER BY id LIMIT 1").first)
+        let id = try book.string("id")
         #expect(throws: Abort.self) {
             try connection.transaction {
-                try connection.query("INSERT INTO r VALUES (1)"); throw Abort()
+                try connection.query("UPDATE books SET title = 'rolled back' WHERE id = $1", [id])
+                throw Abort()
             }
         }
-        try connection.transaction { try connection.query("INSERT INTO r VALUES (2)") }
-        #expect(try connection.query("SELECT id FROM r").map { try $0.int("id") } == [2])
+        #expect(try connection.query("SELECT title FROM books WHERE id = $1", [id]).first?.string("title") == book["title"])
+        let committed = try connection.transaction { try connection.query("SELECT 7 AS n").first?.int("n") }
+        #expect(committed == 7)
     }
 
     @Test("the app role cannot change the schema")
     func noDDL() throws {
         let connection = try Connection(parameters: testDatabaseParameters())
         for statement in [
-            "CREATE TABLE public.intruder (id int)", "DROP TABLE books", "ALTER TABLE books ADD COLUMN x int",
+            "CREATE TABLE public.intruder (id int)", "CREATE TEMP TABLE intruder (id int)", "DROP TABLE books", "ALTER TABLE books ADD COLUMN x int",
             "DELETE FROM schema_migrations",
         ] {
             #expect(throws: PostgresError.self, "\(statement)") { try connection.query(statement) }
