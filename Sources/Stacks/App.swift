@@ -25,17 +25,23 @@ public struct App {
         let started = Date()
         var logDetail: String?
         var response: Response
+        var caller: Principal?
         do {
             try checkBody(of: request)
             let (endpoint, parameters) = try router.match(method: request.method, path: request.path)
-            let context = RequestContext(config: config, database: database, parameters: parameters, now: started)
+            var context = RequestContext(config: config, database: database, parameters: parameters, now: started, caller: nil)
+            if let scope = endpoint.scope {
+                caller = try context.authenticate(request)
+                guard caller!.scopes.contains(scope) else { throw AuthProblems.insufficientScope(scope) }
+                context = RequestContext(config: config, database: database, parameters: parameters, now: started, caller: caller)
+            }
             response = try endpoint.handle(request, context)
         } catch {
             let mapped = Problems.problem(for: error)
             logDetail = mapped.logDetail
             response = mapped.problem.response(requestID: request.requestID)
         }
-        log.write(request: request, response: response, started: started, detail: logDetail)
+        log.write(request: request, response: response, started: started, detail: logDetail, member: caller.map { String($0.memberID) })
         return response
     }
 

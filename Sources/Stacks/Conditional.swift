@@ -10,16 +10,26 @@ enum Conditional {
         "\"" + Hex.encode(Array(SHA256.hash(body).prefix(16))) + "\""
     }
 
-    /// Tags `response` with its ETag, and turns it into a 304 if `If-None-Match` matches.
-    static func get(_ request: Request, _ response: Response) -> Response {
+    /// Tags `response` with `tag`, and turns it into a 304 if `If-None-Match` matches.
+    static func get(_ request: Request, _ response: Response, tag: String) -> Response {
         var tagged = response
-        let tag = etag(of: response.body)
         tagged.headers.set("ETag", tag)
         tagged.headers.set("Cache-Control", "no-cache")
         if let header = request.headers["If-None-Match"], matches(header, tag, weak: true) {
             return Response.empty(.notModified, headers: Headers([("ETag", tag), ("Cache-Control", "no-cache")]))
         }
         return tagged
+    }
+
+    /// Refuses a write whose `If-Match` does not match the current tag (412); no header means no condition.
+    static func checkIfMatch(_ request: Request, current tag: String) throws(Problem) {
+        guard let header = request.headers["If-Match"] else { return }
+        guard matches(header, tag, weak: false) else {
+            throw Problem(
+                "precondition-failed", title: "Precondition failed", status: .preconditionFailed,
+                detail: "The resource changed since you read it (If-Match does not match its ETag); read it again.",
+                headers: Headers([("ETag", tag)]))
+        }
     }
 
     /// Whether a list of entity tags (or `*`) matches; weak comparison ignores `W/`.

@@ -1,6 +1,8 @@
 // The worker's configuration: read once from the environment at start, validated, and then
 // only passed around as a value. `Config(environment:)` is pure so every rule is unit-tested.
 
+import Crypto
+
 /// Why the environment was refused; the worker prints it on one line and exits 2.
 public struct ConfigError: Error, Equatable, CustomStringConvertible {
     /// The one-line reason.
@@ -27,13 +29,21 @@ public struct Config: Sendable, Equatable {
     public var statementTimeoutMS: Int
     /// Whether generate-key may create guest members for unknown emails.
     public var openKeys: Bool
+    /// The `iss` of issued tokens, required of presented ones.
+    public var jwtIssuer: String
+    /// The `aud` of issued tokens, required of presented ones.
+    public var jwtAudience: String
+    /// Access-token lifetime in seconds.
+    public var accessTTL: Int
+    /// Refresh-token lifetime in seconds.
+    public var refreshTTL: Int
     /// libpq connection keywords (`dbname` holds `DATABASE_URL` when set).
     public var databaseParameters: [String: String]
 
     /// Names the worker reads.
     static let workerNames: Set<String> = [
         "STACKS_JWT_KEYS", "STACKS_MAX_REQUESTS", "STACKS_MAX_BODY", "STACKS_STATEMENT_TIMEOUT_MS",
-        "STACKS_OPEN_KEYS",
+        "STACKS_OPEN_KEYS", "STACKS_JWT_ISSUER", "STACKS_JWT_AUDIENCE", "STACKS_ACCESS_TTL", "STACKS_REFRESH_TTL",
     ]
     /// Names the deploy scripts read; the worker accepts them and ignores them.
     static let deploymentNames: Set<String> = [
@@ -55,6 +65,10 @@ public struct Config: Sendable, Equatable {
         statementTimeoutMS = try Self.integer(
             environment, "STACKS_STATEMENT_TIMEOUT_MS", default: 5000, in: 100...600_000)
         openKeys = try Self.boolean(environment, "STACKS_OPEN_KEYS", default: false)
+        jwtIssuer = try Self.text(environment, "STACKS_JWT_ISSUER", default: "stacks")
+        jwtAudience = try Self.text(environment, "STACKS_JWT_AUDIENCE", default: "stacks-api")
+        accessTTL = try Self.integer(environment, "STACKS_ACCESS_TTL", default: 900, in: 60...86_400)
+        refreshTTL = try Self.integer(environment, "STACKS_REFRESH_TTL", default: 2_592_000, in: 300...31_536_000)
         databaseParameters = [
             "application_name": "stacks-fcgi",
             "connect_timeout": "3",
@@ -98,6 +112,14 @@ public struct Config: Sendable, Equatable {
         return number
     }
 
+    private static func text(_ environment: [String: String], _ name: String, default value: String) throws(ConfigError) -> String {
+        guard let text = environment[name] else { return value }
+        guard (1...200).contains(text.count), text.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+            throw ConfigError(description: "\(name) must be 1 to 200 printable ASCII characters without spaces")
+        }
+        return text
+    }
+
     private static func boolean(_ environment: [String: String], _ name: String, default value: Bool) throws(ConfigError) -> Bool
     {
         switch environment[name] {
@@ -107,4 +129,12 @@ public struct Config: Sendable, Equatable {
         case let text?: throw ConfigError(description: "\(name) must be true or false, not '\(text)'")
         }
     }
+}
+
+extension Config {
+    /// The signer and verifier of access tokens for these keys, issuer and audience.
+    var tokenSigner: TokenSigner { TokenSigner(keys: jwtKeys, issuer: jwtIssuer, audience: jwtAudience) }
+
+    /// argon2id at OWASP's minimum (m = 19 MiB, t = 2); raising it re-hashes at the next login.
+    var passwordHasher: PasswordHasher { .owaspMinimum }
 }

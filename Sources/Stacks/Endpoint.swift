@@ -1,10 +1,11 @@
-// What a route leads to: a handler that turns a request and its context into a response.
-// The context carries the per-process values a handler may use, and nothing from other requests.
+// What a route leads to: the scope it needs (nil: public) and a handler that turns a request
+// and its context into a response. The context carries per-process values and the caller of
+// this request, rebuilt for it; nothing from other requests.
 import Foundation
 import HTTP
 import Postgres
 
-/// The values a handler may use besides the request: configuration, database, path parameters.
+/// The values a handler may use besides the request: configuration, database, path parameters, caller.
 public struct RequestContext {
     /// The worker's configuration.
     public let config: Config
@@ -14,20 +15,54 @@ public struct RequestContext {
     public let parameters: PathParameters
     /// The time the request arrived.
     public let now: Date
+    /// The authenticated caller, for endpoints that need a scope.
+    let caller: Principal?
 
-    /// An open connection, or a 503 problem when the database is unreachable.
+    /// An open connection; a connection error becomes a 503.
     func connection() throws -> Connection {
         try database.connection()
+    }
+
+    /// The authenticated caller; a 401 on a public endpoint that was not given one.
+    func principal() throws -> Principal {
+        guard let caller else { throw AuthProblems.missing() }
+        return caller
+    }
+
+    /// Authenticates the request's bearer credential now (for public endpoints that accept one).
+    func authenticate(_ request: Request) throws -> Principal {
+        try Authenticator(connection: connection(), signer: config.tokenSigner, now: now).principal(for: request)
     }
 }
 
 /// A routed endpoint.
 public struct Endpoint: Sendable {
+    /// The scope a caller needs; nil for public endpoints.
+    let scope: Scope?
     /// The handler.
     let handle: @Sendable (Request, RequestContext) throws -> Response
 
-    /// Wraps a handler.
-    init(_ handle: @escaping @Sendable (Request, RequestContext) throws -> Response) {
+    /// Wraps a handler that needs `scope` (nil: public).
+    init(_ scope: Scope?, _ handle: @escaping @Sendable (Request, RequestContext) throws -> Response) {
+        self.scope = scope
         self.handle = handle
+    }
+}
+
+/// A JSON request body type with the field names it accepts.
+protocol RequestBody: Decodable {
+    /// The accepted top-level fields; any other is a 400.
+    static var fields: Set<String> { get }
+}
+
+extension Request {
+    /// The body decoded strictly as `T`: 415 for a non-JSON type, 400 for bad JSON, 422 for bad values.
+    func decode<T: RequestBody>(_ type: T.Type) throws(Problem) -> T {
+        if let contentType = headers["Content-Type"]?.lowercased(),
+            !(contentType.hasPrefix("application/json") || contentType.hasPrefix("application/merge-patch+json"))
+        {
+            throw Problem.unsupportedMediaType()
+        }
+        return try JSONCoding.decode(T.self, from: body, allowedFields: T.fields)
     }
 }

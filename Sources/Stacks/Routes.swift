@@ -1,4 +1,5 @@
-// The whole route table on one screen: every method, path and handler of the API.
+// The whole route table on one screen: method, path, the scope a caller needs (nil: public)
+// and the handler. Scope checks happen here and nowhere else.
 import HTTP
 
 /// Builds the API's router.
@@ -6,11 +7,23 @@ enum Routes {
     /// Every route of the API.
     static func table() -> Router<Endpoint> {
         var router = Router<Endpoint>()
-        router.add(.get, "/api/health", Endpoint(HealthHandlers.live))
-        router.add(.get, "/api/health/ready", Endpoint(HealthHandlers.ready))
+        router.add(.get, "/api/health", Endpoint(nil, HealthHandlers.live))
+        router.add(.get, "/api/health/ready", Endpoint(nil, HealthHandlers.ready))
 
-        router.add(.get, "/api/books", Endpoint(BookHandlers.list))
-        router.add(.get, "/api/books/{id}", Endpoint(BookHandlers.show))
+        router.add(.post, "/api/auth/register", Endpoint(nil, AuthHandlers.register))
+        router.add(.post, "/api/auth/login", Endpoint(nil, AuthHandlers.login))
+        router.add(.post, "/api/auth/refresh", Endpoint(nil, AuthHandlers.refresh))
+        router.add(.post, "/api/auth/generate-key", Endpoint(nil, AuthHandlers.generateKey))
+        router.add(.post, "/api/auth/logout", Endpoint(.read, AuthHandlers.logout))
+        router.add(.get, "/api/auth/me", Endpoint(.read, AuthHandlers.me))
+        router.add(.get, "/api/auth/keys", Endpoint(.read, AuthHandlers.listKeys))
+        router.add(.delete, "/api/auth/keys/{id}", Endpoint(.read, AuthHandlers.revokeKey))
+
+        router.add(.get, "/api/books", Endpoint(.read, BookHandlers.list))
+        router.add(.post, "/api/books", Endpoint(.admin, BookHandlers.create))
+        router.add(.get, "/api/books/{id}", Endpoint(.read, BookHandlers.show))
+        router.add(.patch, "/api/books/{id}", Endpoint(.admin, BookHandlers.update))
+        router.add(.delete, "/api/books/{id}", Endpoint(.admin, BookHandlers.delete))
         return router
     }
 }

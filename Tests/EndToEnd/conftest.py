@@ -5,6 +5,7 @@ operator's controls (stopping PostgreSQL, listing workers). Nothing here talks t
 """
 import os
 import subprocess
+import uuid
 
 import pytest
 import requests
@@ -29,11 +30,13 @@ def admin_sql(sql):
 
 
 class API:
-    """A thin client for the API under test."""
+    """A thin client for the API under test, optionally with a bearer credential."""
 
-    def __init__(self, base):
+    def __init__(self, base, token=None):
         self.base = base
         self.session = requests.Session()
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
 
     def url(self, path):
         return path if path.startswith("http") else self.base + path
@@ -49,9 +52,63 @@ class API:
         return self.request("POST", path, **kwargs)
 
 
+def unique_email(tag="member"):
+    return f"{tag}-{uuid.uuid4().hex[:12]}@example.org"
+
+
+def register(email=None, password="correct horse battery", name="Test Member"):
+    """Registers a member and returns (email, password)."""
+    email = email or unique_email()
+    response = requests.post(f"{BASE_URL}/api/auth/register", json={"email": email, "password": password, "name": name}, timeout=30)
+    assert response.status_code == 201, response.text
+    return email, password
+
+
+def new_key(email, password, **extra):
+    response = requests.post(f"{BASE_URL}/api/auth/generate-key", json={"email": email, "password": password, **extra}, timeout=30)
+    assert response.status_code == 201, response.text
+    return response.json()["data"]
+
+
+def login(email, password):
+    response = requests.post(f"{BASE_URL}/api/auth/login", json={"email": email, "password": password}, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()["data"]
+
+
+def make_librarian(email):
+    admin_sql(f"UPDATE members SET role = 'librarian' WHERE email = '{email}'")
+
+
+@pytest.fixture(scope="session")
+def member_key():
+    email, password = register()
+    return new_key(email, password)["api_key"]
+
+
+@pytest.fixture(scope="session")
+def librarian_key():
+    email, password = register(unique_email("librarian"))
+    make_librarian(email)
+    return new_key(email, password)["api_key"]
+
+
 @pytest.fixture
-def api():
+def anon():
+    """A client without credentials."""
     return API(BASE_URL)
+
+
+@pytest.fixture
+def api(member_key):
+    """A client authenticated as an ordinary member with an API key."""
+    return API(BASE_URL, member_key)
+
+
+@pytest.fixture
+def admin(librarian_key):
+    """A client authenticated as a librarian."""
+    return API(BASE_URL, librarian_key)
 
 
 def assert_problem(response, status, slug=None):

@@ -104,10 +104,10 @@ def test_refuses_bad_list_parameters_with_400(api, query):
 
 
 @pytest.mark.parametrize("raw", ["q=%zz", "q=%00", "author=%C3%28"])
-def test_refuses_badly_escaped_query_strings_with_400(raw):
+def test_refuses_badly_escaped_query_strings_with_400(raw, member_key):
     # Sent raw: requests would re-encode the bad escapes before they left the client.
     connection = http.client.HTTPConnection(urlparse(BASE_URL).hostname, urlparse(BASE_URL).port, timeout=30)
-    connection.request("GET", f"/api/books?{raw}")
+    connection.request("GET", f"/api/books?{raw}", headers={"Authorization": f"Bearer {member_key}"})
     response = connection.getresponse()
     assert response.status == 400
     assert response.getheader("Content-Type") == "application/problem+json"
@@ -155,10 +155,16 @@ def test_paths_outside_the_api_are_404_problems(api):
     assert_problem(api.get("/index.html"), 404)
 
 
+def test_the_catalog_needs_a_credential(anon):
+    response = anon.get("/api/books")
+    assert_problem(response, 401, "unauthorized")
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="stacks"'
+
+
 def test_a_wrong_method_is_405_with_allow(api):
     response = api.request("PUT", "/api/books")
     assert_problem(response, 405, "method-not-allowed")
-    assert "GET" in response.headers["Allow"]
+    assert response.headers["Allow"] == "GET, HEAD, POST"
 
 
 def test_a_body_over_the_limit_is_413_from_the_worker(api):

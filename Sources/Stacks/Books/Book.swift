@@ -1,4 +1,5 @@
 // A catalog entry as the API shows it, built from a `books` row.
+import HTTP
 import Postgres
 
 /// A book of the catalog.
@@ -13,6 +14,9 @@ public struct Book: Sendable, Equatable, Encodable {
 
     /// Whether at least one copy can be borrowed.
     public var available: Bool { availableCopies > 0 }
+
+    /// The strong entity tag of this book's representation.
+    var etag: String { Conditional.etag(of: JSONCoding.encode(self)) }
 
     /// The columns `init(row:)` reads, for SELECT lists.
     static let columns = "id, title, author, isbn, year, copies, available_copies"

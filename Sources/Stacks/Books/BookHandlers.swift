@@ -1,6 +1,5 @@
-// `GET /api/books` and `GET /api/books/{id}`: the catalog's read side, with a `Link` header
-// for the next page and a strong ETag (304 on `If-None-Match`) for a single book.
-import Crypto
+// The catalog endpoints: list (filters, sort, keyset pages with a `Link` header), show (strong
+// ETag, 304), and the admin writes: create (201 + Location), update (If-Match → 412), delete.
 import HTTP
 
 /// Handlers of the catalog endpoints.
@@ -22,16 +21,76 @@ enum BookHandlers {
     static func show(_ request: Request, _ context: RequestContext) throws -> Response {
         try request.query().allowOnly([])
         let id = try context.parameters.id("id")
-        guard let book = try BookStore(connection: context.connection()).book(id: id) else {
-            throw Problem.notFound("No book has id \(id).")
-        }
-        return Conditional.get(request, Response.success(book, message: "Book retrieved"))
+        guard let book = try BookStore(connection: context.connection()).book(id: id) else { throw notFound(id) }
+        return Conditional.get(request, Response.success(book, message: "Book retrieved"), tag: book.etag)
     }
+
+    /// `POST /api/books`: adds a book (admin).
+    static func create(_ request: Request, _ context: RequestContext) throws -> Response {
+        try request.query().allowOnly([])
+        let input = try request.decode(BookInput.self).validated(creating: true)
+        let book = try BookStore(connection: context.connection()).create(input)
+        var response = Response.success(book, message: "Book created", status: .created)
+        response.headers.set("Location", "/api/books/\(book.id)")
+        response.headers.set("ETag", book.etag)
+        return response
+    }
+
+    /// `PATCH /api/books/{id}`: changes fields of a book (admin); a stale `If-Match` is 412.
+    static func update(_ request: Request, _ context: RequestContext) throws -> Response {
+        try request.query().allowOnly([])
+        let id = try context.parameters.id("id")
+        let input = try request.decode(BookInput.self).validated(creating: false)
+        let connection = try context.connection()
+        let book = try connection.transaction {
+            let store = BookStore(connection: connection)
+            guard let current = try store.book(id: id, locking: true) else { throw notFound(id) }
+            try Conditional.checkIfMatch(request, current: current.etag)
+            return try store.update(current, with: input)
+        }
+        var response = Response.success(book, message: "Book updated")
+        response.headers.set("ETag", book.etag)
+        return response
+    }
+
+    /// `DELETE /api/books/{id}`: removes a book with no copy on loan (admin).
+    static func delete(_ request: Request, _ context: RequestContext) throws -> Response {
+        try request.query().allowOnly([])
+        let id = try context.parameters.id("id")
+        let connection = try context.connection()
+        try connection.transaction {
+            let store = BookStore(connection: connection)
+            guard let current = try store.book(id: id, locking: true) else { throw notFound(id) }
+            try Conditional.checkIfMatch(request, current: current.etag)
+            guard current.availableCopies == current.copies else {
+                throw BookProblems.onLoan(current.copies - current.availableCopies)
+            }
+            try store.delete(id: id)
+        }
+        return Response.empty(.noContent)
+    }
+
+    private static func notFound(_ id: Int64) -> Problem { Problem.notFound("No book has id \(id).") }
 
     /// The request's own path and query with the cursor replaced.
     private static func nextLink(_ request: Request, cursor: String) -> String {
         let kept = (try? request.query().items.filter { $0.name != "cursor" }) ?? []
         let pairs = kept.map { "\(URLEncoding.component($0.name))=\(URLEncoding.component($0.value))" }
         return request.path + "?" + (pairs + ["cursor=\(cursor)"]).joined(separator: "&")
+    }
+}
+
+/// Problems of the catalog's write side.
+enum BookProblems {
+    /// 409: the ISBN belongs to another book.
+    static func duplicateISBN() -> Problem {
+        Problem("conflict", title: "Conflict", status: .conflict, detail: "Another book already has this ISBN.")
+    }
+
+    /// 409: copies are on loan, so the book cannot go or shrink below them.
+    static func onLoan(_ count: Int) -> Problem {
+        Problem(
+            "conflict", title: "Conflict", status: .conflict,
+            detail: "\(count) cop\(count == 1 ? "y is" : "ies are") on loan; wait until \(count == 1 ? "it is" : "they are") returned.")
     }
 }

@@ -6,9 +6,50 @@ import Postgres
 struct BookStore {
     let connection: Connection
 
-    /// The book with this id, if any.
-    func book(id: Int64) throws -> Book? {
-        try connection.query("SELECT \(Book.columns) FROM books WHERE id = $1", [String(id)]).first.map(Book.init(row:))
+    /// The book with this id, if any; `locking` holds its row until the transaction ends.
+    func book(id: Int64, locking: Bool = false) throws -> Book? {
+        try connection.query("SELECT \(Book.columns) FROM books WHERE id = $1\(locking ? " FOR UPDATE" : "")", [String(id)])
+            .first.map(Book.init(row:))
+    }
+
+    /// Inserts a validated new book with every copy available.
+    func create(_ input: BookInput) throws -> Book {
+        do {
+            let rows = try connection.query(
+                """
+                INSERT INTO books (title, author, isbn, year, copies, available_copies)
+                VALUES ($1, $2, $3, $4, $5, $5) RETURNING \(Book.columns)
+                """, [input.title, input.author, input.isbn, input.year.map(String.init), input.copies.map(String.init)])
+            return try Book(row: rows[0])
+        } catch {
+            if error.sqlState == .uniqueViolation { throw BookProblems.duplicateISBN() }
+            throw error
+        }
+    }
+
+    /// Applies a validated change to a locked book; copies keep the loans already out.
+    func update(_ current: Book, with input: BookInput) throws -> Book {
+        let onLoan = current.copies - current.availableCopies
+        if let copies = input.copies, copies < onLoan { throw BookProblems.onLoan(onLoan) }
+        do {
+            let rows = try connection.query(
+                """
+                UPDATE books SET title = coalesce($2, title), author = coalesce($3, author), isbn = coalesce($4, isbn),
+                    year = coalesce($5::int, year), copies = coalesce($6::int, copies),
+                    available_copies = coalesce($6::int, copies) - (copies - available_copies), updated_at = now()
+                WHERE id = $1 RETURNING \(Book.columns)
+                """,
+                [String(current.id), input.title, input.author, input.isbn, input.year.map(String.init), input.copies.map(String.init)])
+            return try Book(row: rows[0])
+        } catch {
+            if error.sqlState == .uniqueViolation { throw BookProblems.duplicateISBN() }
+            throw error
+        }
+    }
+
+    /// Deletes a book.
+    func delete(id: Int64) throws {
+        try connection.query("DELETE FROM books WHERE id = $1", [String(id)])
     }
 
     /// One page of books and the cursor of the next page (nil on the last page).

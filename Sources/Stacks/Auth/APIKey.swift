@@ -1,0 +1,79 @@
+// API keys: `stk_<prefix>_<secret>` with 32 random bytes of secret, shown once and stored only
+// as a SHA-256 hash. The short prefix is public, so a member can tell keys apart in a list.
+import Crypto
+import HTTP
+import Postgres
+
+/// A stored key as listed (never the secret).
+struct APIKeyInfo: Encodable, Equatable, Sendable {
+    let id: Int64
+    let prefix: String
+    let label: String?
+    let scopes: [String]
+    let createdAt: String
+    let revokedAt: String?
+    var revoked: Bool { revokedAt != nil }
+
+    static let columns =
+        "id, prefix, label, array_to_string(scopes, ' ') AS scopes, \(SQLTime.iso("created_at")) AS created_at, "
+        + "\(SQLTime.iso("revoked_at")) AS revoked_at"
+
+    init(row: Row) throws(PostgresError) {
+        id = try row.int64("id")
+        prefix = try row.string("prefix")
+        label = row["label"]
+        scopes = try row.string("scopes").split(separator: " ").map(String.init)
+        createdAt = try row.string("created_at")
+        revokedAt = row["revoked_at"]
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, prefix, label, scopes, revoked
+        case createdAt = "created_at"
+        case revokedAt = "revoked_at"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(prefix, forKey: .prefix)
+        try container.encode(label, forKey: .label)
+        try container.encode(scopes, forKey: .scopes)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(revokedAt, forKey: .revokedAt)
+        try container.encode(revoked, forKey: .revoked)
+    }
+}
+
+/// API key SQL.
+struct KeyStore {
+    let connection: Connection
+
+    /// Makes a key for a member and returns the secret (once) with its stored info.
+    func create(memberID: Int64, label: String?, scopes: Set<Scope>) throws -> (key: String, info: APIKeyInfo) {
+        let prefix = String(Hex.encode(Sodium.randomBytes(4)))
+        let key = "\(Authenticator.keyPrefix)\(prefix)_\(Sodium.randomToken(bytes: 32))"
+        let rows = try connection.query(
+            """
+            INSERT INTO api_keys (member_id, prefix, key_hash, label, scopes)
+            VALUES ($1, $2, $3, $4, string_to_array($5, ' ')) RETURNING \(APIKeyInfo.columns)
+            """, [String(memberID), Authenticator.keyPrefix + prefix, SHA256.hex(key), label, Scope.text(scopes)])
+        return (key, try APIKeyInfo(row: rows[0]))
+    }
+
+    /// The member's keys, newest first.
+    func keys(memberID: Int64) throws -> [APIKeyInfo] {
+        try connection.query("SELECT \(APIKeyInfo.columns) FROM api_keys WHERE member_id = $1 ORDER BY id DESC", [String(memberID)])
+            .map(APIKeyInfo.init(row:))
+    }
+
+    /// Revokes one of the member's keys; revoking twice is fine; someone else's key is nil (404).
+    func revoke(id: Int64, memberID: Int64) throws -> APIKeyInfo? {
+        try connection.query(
+            """
+            UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
+            WHERE id = $1 AND member_id = $2 RETURNING \(APIKeyInfo.columns)
+            """, [String(id), String(memberID)]
+        ).first.map(APIKeyInfo.init(row:))
+    }
+}

@@ -1,0 +1,94 @@
+// Turns `Authorization: Bearer …` into a Principal, from the database on every request: an API
+// key by its SHA-256, an access token by its signature, claims and the revocation list.
+import Crypto
+import Foundation
+import HTTP
+import Postgres
+
+/// Authenticates requests.
+struct Authenticator {
+    let connection: Connection
+    let signer: TokenSigner
+    let now: Date
+
+    /// The prefix every API key starts with.
+    static let keyPrefix = "stk_"
+
+    /// The caller, or a 401 problem.
+    func principal(for request: Request) throws -> Principal {
+        guard let header = request.headers["Authorization"] else { throw AuthProblems.missing() }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw AuthProblems.invalid() }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        if token.hasPrefix(Self.keyPrefix) { return try apiKey(token) }
+        return try accessToken(token)
+    }
+
+    private func apiKey(_ key: String) throws -> Principal {
+        let rows = try connection.query(
+            """
+            SELECT k.id, array_to_string(k.scopes, ' ') AS scopes, m.id AS member_id, m.email, m.role
+            FROM api_keys k JOIN members m ON m.id = k.member_id
+            WHERE k.key_hash = $1 AND k.revoked_at IS NULL
+            """, [SHA256.hex(key)])
+        guard let row = rows.first else { throw AuthProblems.invalid() }
+        let role = try row.string("role")
+        let scopes = (Scope.parse(try row.string("scopes")) ?? []).intersection(Scope.allowed(for: role))
+        return Principal(
+            memberID: try row.int64("member_id"), email: try row.string("email"), role: role, scopes: scopes,
+            credential: .apiKey(id: try row.int64("id")))
+    }
+
+    private func accessToken(_ token: String) throws -> Principal {
+        let claims: AccessClaims
+        do {
+            claims = try signer.verifyAccess(token, now: now)
+        } catch {
+            throw AuthProblems.invalid()
+        }
+        let rows = try connection.query(
+            """
+            SELECT m.id, m.email, m.role, EXISTS (SELECT FROM revoked_tokens WHERE jti = $2) AS revoked
+            FROM members m WHERE m.id = $1
+            """, [claims.sub, claims.jti])
+        guard let row = rows.first, Int64(claims.sub) != nil, try !row.bool("revoked") else { throw AuthProblems.invalid() }
+        let role = try row.string("role")
+        let scopes = (Scope.parse(claims.scope) ?? []).intersection(Scope.allowed(for: role))
+        return Principal(
+            memberID: try row.int64("id"), email: try row.string("email"), role: role, scopes: scopes,
+            credential: .accessToken(jti: claims.jti, expires: claims.exp, session: claims.sid))
+    }
+}
+
+/// The problems of authentication and authorisation (RFC 6750 §3).
+enum AuthProblems {
+    /// 401 without credentials: the challenge names the scheme only.
+    static func missing() -> Problem {
+        Problem(
+            "unauthorized", title: "Authentication required", status: .unauthorized,
+            detail: "API key required: send Authorization: Bearer <api key or access token>. "
+                + "Get a key with POST /api/auth/generate-key.",
+            headers: Headers([("WWW-Authenticate", "Bearer realm=\"stacks\"")]))
+    }
+
+    /// 401 for a credential that is malformed, unknown, revoked or expired.
+    static func invalid() -> Problem {
+        Problem(
+            "invalid-token", title: "Invalid credentials", status: .unauthorized,
+            detail: "The API key or access token is invalid, expired or revoked.",
+            headers: Headers([("WWW-Authenticate", "Bearer realm=\"stacks\", error=\"invalid_token\"")]))
+    }
+
+    /// 403 for a valid credential without the scope the endpoint needs.
+    static func insufficientScope(_ scope: Scope) -> Problem {
+        Problem(
+            "insufficient-scope", title: "Insufficient scope", status: .forbidden,
+            detail: "This needs the '\(scope.rawValue)' scope, which your credential does not carry.",
+            headers: Headers([("WWW-Authenticate", "Bearer realm=\"stacks\", error=\"insufficient_scope\", scope=\"\(scope.rawValue)\"")]))
+    }
+
+    /// 401 for a login, key or refresh request with wrong secrets.
+    static func badCredentials(_ detail: String) -> Problem {
+        Problem("invalid-credentials", title: "Invalid credentials", status: .unauthorized, detail: detail)
+    }
+}

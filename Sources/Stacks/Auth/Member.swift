@@ -1,0 +1,71 @@
+// Members: the accounts of the library, their stored form and their SQL. Emails are unique
+// in lower case; a guest member (open key mode) has no password.
+import HTTP
+import Postgres
+
+/// A member as the API shows it.
+struct Member: Encodable, Equatable, Sendable {
+    let id: Int64
+    let email: String
+    let name: String
+    let role: String
+    let createdAt: String
+
+    static let columns = "id, email, name, role, password_hash, \(SQLTime.iso("created_at")) AS created_at"
+
+    init(row: Row) throws(PostgresError) {
+        id = try row.int64("id")
+        email = try row.string("email")
+        name = try row.string("name")
+        role = try row.string("role")
+        createdAt = try row.string("created_at")
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, email, name, role
+        case createdAt = "created_at"
+    }
+}
+
+/// Member SQL.
+struct MemberStore {
+    let connection: Connection
+
+    /// The member with this email and its password hash (nil for a guest).
+    func member(email: String) throws -> (member: Member, passwordHash: String?)? {
+        try connection.query("SELECT \(Member.columns) FROM members WHERE email = $1", [email]).first.map {
+            (try Member(row: $0), $0["password_hash"])
+        }
+    }
+
+    /// The member with this id.
+    func member(id: Int64) throws -> Member? {
+        try connection.query("SELECT \(Member.columns) FROM members WHERE id = $1", [String(id)]).first.map(Member.init(row:))
+    }
+
+    /// Creates a member; a taken email is a 409 problem.
+    func create(email: String, name: String, passwordHash: String?) throws -> Member {
+        do {
+            let rows = try connection.query(
+                "INSERT INTO members (email, name, password_hash) VALUES ($1, $2, $3) RETURNING \(Member.columns)",
+                [email, name, passwordHash])
+            return try Member(row: rows[0])
+        } catch {
+            if error.sqlState == .uniqueViolation { throw Problem("conflict", title: "Conflict", status: .conflict, detail: "An account with this email already exists.") }
+            throw error
+        }
+    }
+
+    /// Replaces a stored password hash (after a login with raised parameters).
+    func updatePasswordHash(id: Int64, to hash: String) throws {
+        try connection.query("UPDATE members SET password_hash = $2 WHERE id = $1", [String(id), hash])
+    }
+}
+
+/// SQL fragments for timestamps in the API's format.
+enum SQLTime {
+    /// `column` as ISO 8601 UTC text with seconds, e.g. `2026-11-23T14:05:00Z`.
+    static func iso(_ column: String) -> String {
+        "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    }
+}

@@ -1,0 +1,51 @@
+// Who is calling: rebuilt on every request from the bearer credential and the database,
+// never remembered. Scopes come from the role, narrowed by the credential.
+
+/// A permission an endpoint may require.
+public enum Scope: String, Sendable, Codable, CaseIterable, Comparable {
+    case read, write, admin
+
+    /// The scopes a role may hold.
+    static func allowed(for role: String) -> Set<Scope> {
+        role == "librarian" ? [.read, .write, .admin] : [.read, .write]
+    }
+
+    /// Parses a space- or comma-separated scope list; nil if any entry is unknown.
+    static func parse(_ text: String) -> Set<Scope>? {
+        var scopes = Set<Scope>()
+        for part in text.split(whereSeparator: { $0 == " " || $0 == "," }) {
+            guard let scope = Scope(rawValue: String(part)) else { return nil }
+            scopes.insert(scope)
+        }
+        return scopes
+    }
+
+    /// The canonical text form, ordered read, write, admin.
+    static func text(_ scopes: Set<Scope>) -> String { scopes.sorted().map(\.rawValue).joined(separator: " ") }
+
+    public static func < (lhs: Scope, rhs: Scope) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// The authenticated caller of one request.
+public struct Principal: Sendable, Equatable {
+    /// How the caller proved who it is.
+    public enum Credential: Sendable, Equatable {
+        /// An API key, by its id.
+        case apiKey(id: Int64)
+        /// An access token, by its id, expiry and session (refresh family).
+        case accessToken(jti: String, expires: Int, session: String?)
+    }
+
+    /// The member's id.
+    public let memberID: Int64
+    /// The member's email.
+    public let email: String
+    /// `member` or `librarian`.
+    public let role: String
+    /// What this credential may do.
+    public let scopes: Set<Scope>
+    /// The credential used.
+    public let credential: Credential
+}

@@ -1,0 +1,65 @@
+// The bodies of `POST /api/books` and `PATCH /api/books/{id}` and their validation: ISBN-10/13
+// with a correct check digit, years and copy counts in range; every failure a 422 pointer.
+import HTTP
+
+/// A book as a client sends it; for PATCH every field is optional.
+struct BookInput: RequestBody {
+    var title: String?
+    var author: String?
+    var isbn: String?
+    var year: Int?
+    var copies: Int?
+    static let fields: Set<String> = ["title", "author", "isbn", "year", "copies"]
+
+    /// Checks the present fields (and, for a new book, that the required ones are there); normalises the ISBN.
+    func validated(creating: Bool) throws(Problem) -> BookInput {
+        var validation = Validation()
+        var clean = self
+        clean.title = title?.trimmingCharacters(in: .whitespaces)
+        clean.author = author?.trimmingCharacters(in: .whitespaces)
+        clean.isbn = isbn.map { $0.replacingOccurrences(of: "-", with: "").replacingOccurrences(of: " ", with: "").uppercased() }
+        if creating {
+            for (name, value) in [("title", title as Any?), ("author", author), ("isbn", isbn), ("year", year)] where value == nil {
+                validation.check(false, "/\(name)", "is required")
+            }
+            if clean.copies == nil { clean.copies = 1 }
+        } else {
+            validation.check([title as Any?, author, isbn, year, copies].contains { $0 != nil }, "", "must change at least one field")
+        }
+        if let title = clean.title { validation.check((1...500).contains(title.count), "/title", "must have 1 to 500 characters") }
+        if let author = clean.author { validation.check((1...300).contains(author.count), "/author", "must have 1 to 300 characters") }
+        if let isbn = clean.isbn { validation.check(ISBN.isValid(isbn), "/isbn", "must be an ISBN-10 or ISBN-13 with a correct check digit") }
+        if let year { validation.check((-3000...3000).contains(year), "/year", "must be from -3000 to 3000") }
+        if let copies { validation.check((0...10_000).contains(copies), "/copies", "must be from 0 to 10000") }
+        try validation.finish()
+        return clean
+    }
+}
+
+/// ISBN check digits (ISO 2108).
+enum ISBN {
+    /// Whether `text` (no hyphens) is a valid ISBN-10 or ISBN-13.
+    static func isValid(_ text: String) -> Bool {
+        let characters = Array(text)
+        if characters.count == 10 {
+            var sum = 0
+            for (index, character) in characters.enumerated() {
+                let value: Int
+                if let digit = character.wholeNumberValue, character.isASCII { value = digit }
+                else if character == "X" && index == 9 { value = 10 }
+                else { return false }
+                sum += value * (10 - index)
+            }
+            return sum % 11 == 0
+        }
+        if characters.count == 13 {
+            var sum = 0
+            for (index, character) in characters.enumerated() {
+                guard character.isASCII, let digit = character.wholeNumberValue else { return false }
+                sum += digit * (index % 2 == 0 ? 1 : 3)
+            }
+            return sum % 10 == 0
+        }
+        return false
+    }
+}
