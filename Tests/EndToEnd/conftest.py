@@ -77,7 +77,8 @@ def login(email, password):
 
 
 def make_librarian(email):
-    admin_sql(f"UPDATE members SET role = 'librarian' WHERE email = '{email}'")
+    """Promotes a member the way an operator does: deploy/ctl librarian (the API cannot)."""
+    ctl("librarian", email)
 
 
 @pytest.fixture(scope="session")
