@@ -402,6 +402,19 @@ pools_stop() {
   pool_stop 2
 }
 
+# The local stand-in for stacks-maintain.timer: deploy/maintain now and then every hour, while the
+# stack runs, in its own session (stopped with its group by deploy/down).
+maintain_start() {
+  maintain_stop >/dev/null
+  clean_pg_env PGHOST="$RUN_DIR" PGPORT="$(pg_port)" PGUSER=postgres PGDATABASE="$DB_NAME" \
+    STACKS_IDEMPOTENCY_TTL="${STACKS_IDEMPOTENCY_TTL:-86400}" \
+    setsid bash -c 'while :; do "$0"; sleep 3600; done' "$STACKS_ROOT/deploy/maintain" \
+    </dev/null >>"$LOG_DIR/maintain.log" 2>&1 &
+  echo $! >"$RUN_DIR/maintain.pid"
+}
+
+maintain_stop() { stop_pidfile "$RUN_DIR/maintain.pid" bash 5 group; }
+
 # The wrapper fcgiwrap runs (it passes only the request params): load the env, exec the worker.
 write_cgi_wrapper() {
   cat >"$CGI_WRAPPER.tmp" <<EOF

@@ -6,6 +6,7 @@ import Glibc
 /// A synchronous PostgreSQL connection.
 public final class Connection {
     private let handle: OpaquePointer
+    private var transactionDepth = 0
 
     /// Connects with libpq keywords (e.g. `dbname` may be a URL); libpq's PG* environment fills the rest.
     public init(parameters: [String: String]) throws(PostgresError) {
@@ -40,17 +41,24 @@ public final class Connection {
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    /// Inside another transaction it is a savepoint, so only its own work is undone.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try query("BEGIN")
+        let savepoint = transactionDepth > 0 ? "s\(transactionDepth)" : nil
+        try query(savepoint.map { "SAVEPOINT \($0)" } ?? "BEGIN")
+        transactionDepth += 1
+        defer { transactionDepth -= 1 }
         do {
             let value = try body()
-            try query("COMMIT")
+            try query(savepoint.map { "RELEASE SAVEPOINT \($0)" } ?? "COMMIT")
             return value
         } catch {
-            if isOpen { _ = try? query("ROLLBACK") }
+            if isOpen { _ = try? query(savepoint.map { "ROLLBACK TO SAVEPOINT \($0)" } ?? "ROLLBACK") }
             throw error
         }
     }
+
+    /// Whether a transaction is open on this connection.
+    public var inTransaction: Bool { transactionDepth > 0 }
 
     private func rows(of result: OpaquePointer?) throws(PostgresError) -> [Row] {
         guard let result else {

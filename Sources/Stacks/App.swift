@@ -35,7 +35,7 @@ public struct App {
                 guard caller!.scopes.contains(scope) else { throw AuthProblems.insufficientScope(scope) }
                 context = RequestContext(config: config, database: database, parameters: parameters, now: started, caller: caller)
             }
-            response = try endpoint.handle(request, context)
+            response = try run(endpoint, request, context)
         } catch {
             let mapped = Problems.problem(for: error)
             logDetail = mapped.logDetail
@@ -43,6 +43,17 @@ public struct App {
         }
         log.write(request: request, response: response, started: started, detail: logDetail, member: caller.map { String($0.memberID) })
         return response
+    }
+
+    /// Runs the handler; an authenticated POST, PATCH or DELETE with an idempotency key runs at most once.
+    private func run(_ endpoint: Endpoint, _ request: Request, _ context: RequestContext) throws -> Response {
+        guard let caller = context.caller, ["POST", "PATCH", "DELETE"].contains(request.method),
+            let key = try IdempotencyKey(request)
+        else { return try endpoint.handle(request, context) }
+        let store = IdempotencyStore(connection: try context.connection(), ttl: config.idempotencyTTL)
+        return try store.run(principal: "member:\(caller.memberID)", key: key, request: request) {
+            try endpoint.handle(request, context)
+        }
     }
 
     private func checkBody(of request: Request) throws(Problem) {

@@ -24,6 +24,11 @@ enum Routes {
         router.add(.get, "/api/books/{id}", Endpoint(.read, BookHandlers.show))
         router.add(.patch, "/api/books/{id}", Endpoint(.admin, BookHandlers.update))
         router.add(.delete, "/api/books/{id}", Endpoint(.admin, BookHandlers.delete))
+
+        router.add(.post, "/api/books/{id}/borrow", Endpoint(.write, LoanHandlers.borrow))
+        router.add(.get, "/api/borrows", Endpoint(.read, LoanHandlers.list))
+        router.add(.post, "/api/borrows/{id}/return", Endpoint(.write, LoanHandlers.giveBack))
+        router.add(.post, "/api/borrows/{id}/renew", Endpoint(.write, LoanHandlers.renew))
         return router
     }
 }

@@ -12,7 +12,7 @@ enum BookHandlers {
             page.books, message: "\(page.books.count) book\(page.books.count == 1 ? "" : "s")",
             meta: PageMeta(nextCursor: page.next?.token, limit: query.limit))
         if let next = page.next {
-            response.headers.set("Link", "<\(nextLink(request, cursor: next.token))>; rel=\"next\"")
+            response.headers.set("Link", "<\(PageLinks.next(request, cursor: next.token))>; rel=\"next\"")
         }
         return response
     }
@@ -53,14 +53,18 @@ enum BookHandlers {
         return response
     }
 
-    /// `DELETE /api/books/{id}`: removes a book with no copy on loan (admin).
+    /// `DELETE /api/books/{id}`: removes a book with no copy on loan (admin). Deleting a deleted
+    /// book again is 204 too, so a retried DELETE reads as the first one did.
     static func delete(_ request: Request, _ context: RequestContext) throws -> Response {
         try request.query().allowOnly([])
         let id = try context.parameters.id("id")
         let connection = try context.connection()
         try connection.transaction {
             let store = BookStore(connection: connection)
-            guard let current = try store.book(id: id, locking: true) else { throw notFound(id) }
+            guard let current = try store.book(id: id, locking: true) else {
+                if try store.wasDeleted(id: id) { return }
+                throw notFound(id)
+            }
             try Conditional.checkIfMatch(request, current: current.etag)
             guard current.availableCopies == current.copies else {
                 throw BookProblems.onLoan(current.copies - current.availableCopies)
@@ -71,13 +75,6 @@ enum BookHandlers {
     }
 
     private static func notFound(_ id: Int64) -> Problem { Problem.notFound("No book has id \(id).") }
-
-    /// The request's own path and query with the cursor replaced.
-    private static func nextLink(_ request: Request, cursor: String) -> String {
-        let kept = (try? request.query().items.filter { $0.name != "cursor" }) ?? []
-        let pairs = kept.map { "\(URLEncoding.component($0.name))=\(URLEncoding.component($0.value))" }
-        return request.path + "?" + (pairs + ["cursor=\(cursor)"]).joined(separator: "&")
-    }
 }
 
 /// Problems of the catalog's write side.

@@ -46,7 +46,7 @@ struct BookListQuery: Sendable, Equatable {
         sort = try Self.sortKeys(query.get("sort") ?? "id")
         limit = try query.integer("limit", in: 1...Self.maxLimit) ?? Self.defaultLimit
         if let token = query.get("cursor") {
-            guard let cursor = Cursor(token: token), cursor.matches(sort: sort, filter: filterFingerprint),
+            guard let cursor = Cursor(token: token), cursor.matches(sort: Self.spec(sort), filter: filterFingerprint),
                 cursor.values.count == sort.count
             else {
                 throw Problem.badRequest("The cursor is not valid for this query; start again without it.")
@@ -56,7 +56,11 @@ struct BookListQuery: Sendable, Equatable {
     }
 
     /// The sort as written back into cursors (`title,-year,id`).
-    var sortSpec: String { sort.map { ($0.descending ? "-" : "") + $0.column }.joined(separator: ",") }
+    var sortSpec: String { Self.spec(sort) }
+
+    private static func spec(_ keys: [BookSortKey]) -> String {
+        keys.map { ($0.descending ? "-" : "") + $0.column }.joined(separator: ",")
+    }
 
     /// Identifies the filters, so a cursor cannot be replayed against another result set.
     var filterFingerprint: String {

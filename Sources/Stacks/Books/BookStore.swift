@@ -47,9 +47,15 @@ struct BookStore {
         }
     }
 
-    /// Deletes a book.
+    /// Deletes a book and leaves its id in `deleted_books`.
     func delete(id: Int64) throws {
         try connection.query("DELETE FROM books WHERE id = $1", [String(id)])
+        try connection.query("INSERT INTO deleted_books (id) VALUES ($1) ON CONFLICT DO NOTHING", [String(id)])
+    }
+
+    /// Whether a book with this id existed and was deleted.
+    func wasDeleted(id: Int64) throws -> Bool {
+        try !connection.query("SELECT FROM deleted_books WHERE id = $1", [String(id)]).isEmpty
     }
 
     /// One page of books and the cursor of the next page (nil on the last page).

@@ -34,9 +34,9 @@ struct Cursor: Sendable, Equatable, Codable {
         return Base64URL.encode(Array((try? encoder.encode(self)) ?? Data()))
     }
 
-    /// Whether the cursor was made for this sort and these filters.
-    func matches(sort keys: [BookSortKey], filter fingerprint: String) -> Bool {
-        sort == keys.map { ($0.descending ? "-" : "") + $0.column }.joined(separator: ",") && filter == Self.hash(fingerprint)
+    /// Whether the cursor was made for this sort spec and these filters.
+    func matches(sort spec: String, filter fingerprint: String) -> Bool {
+        sort == spec && filter == Self.hash(fingerprint)
     }
 
     private static func hash(_ text: String) -> String { String(SHA256.hex(text).prefix(16)) }

@@ -1,0 +1,114 @@
+// Retry safety: the key is claimed (INSERT … ON CONFLICT DO NOTHING on principal and key), the
+// effect runs, and the response is stored, all in one transaction. A retry gets the stored bytes;
+// a retry while the first is still running waits on its row briefly, then gets 409.
+import HTTP
+import Postgres
+
+/// Runs keyed requests at most once per (principal, key).
+struct IdempotencyStore {
+    let connection: Connection
+    /// Seconds a stored response is honoured.
+    let ttl: Int
+
+    /// How long a retry waits for a running first request before answering 409.
+    static let inFlightWait = "250ms"
+
+    /// The response of the first request with this key, running `effect` only if there was none.
+    func run(principal: String, key: IdempotencyKey, request: Request, _ effect: () throws -> Response) throws -> Response {
+        let fingerprint = IdempotencyKey.fingerprint(of: request)
+        return try connection.transaction {
+            if let stored = try claim(principal: principal, key: key.value, fingerprint: fingerprint) {
+                return stored
+            }
+            var response: Response
+            do {
+                response = try connection.transaction(effect)
+            } catch let problem as Problem where problem.status.code < 500 {
+                // A refused request is an outcome too: the retry gets the same refusal.
+                response = problem.response(requestID: request.requestID)
+            }
+            try connection.query(
+                "UPDATE idempotency_keys SET status = $3, headers = $4, body = $5 WHERE principal = $1 AND key = $2",
+                [principal, key.value, String(response.status.code), Self.storedHeaders(response.headers),
+                 String(decoding: response.body, as: UTF8.self)])
+            return response
+        }
+    }
+
+    /// Claims the key (nil), or returns what the first request with it produced.
+    private func claim(principal: String, key: String, fingerprint: String) throws -> Response? {
+        try connection.query("SET LOCAL lock_timeout = '\(Self.inFlightWait)'")
+        let claimed: Bool
+        do {
+            claimed = try !connection.query(
+                """
+                INSERT INTO idempotency_keys (principal, key, fingerprint) VALUES ($1, $2, $3)
+                ON CONFLICT (principal, key) DO NOTHING RETURNING true AS claimed
+                """, [principal, key, fingerprint]
+            ).isEmpty
+        } catch {
+            if error.sqlState == .lockNotAvailable { throw IdempotencyProblems.inFlight() }
+            throw error
+        }
+        try connection.query("SET LOCAL lock_timeout = DEFAULT")
+        if claimed { return nil }
+        let rows = try connection.query(
+            """
+            SELECT fingerprint, status, headers, body, created_at < now() - make_interval(secs => $3::int) AS expired
+            FROM idempotency_keys WHERE principal = $1 AND key = $2 FOR UPDATE
+            """, [principal, key, String(ttl)])
+        guard let row = rows.first else { throw IdempotencyProblems.inFlight() }
+        if try row.bool("expired") {
+            // Older than the retention period: the key starts over, as if purged.
+            try connection.query(
+                """
+                UPDATE idempotency_keys SET fingerprint = $3, status = NULL, headers = NULL, body = NULL, created_at = now()
+                WHERE principal = $1 AND key = $2
+                """, [principal, key, fingerprint])
+            return nil
+        }
+        guard try row.string("fingerprint") == fingerprint else { throw IdempotencyProblems.reused() }
+        var headers = Self.parseHeaders(try row.string("headers"))
+        headers.set("Idempotent-Replayed", "true")
+        return Response(status: Self.status(try row.int("status")), headers: headers, body: Array(try row.string("body").utf8))
+    }
+
+    /// The headers worth replaying, one `Name: value` per line.
+    static func storedHeaders(_ headers: Headers) -> String {
+        let kept: Set<String> = ["content-type", "location", "etag", "link", "cache-control", "retry-after", "allow"]
+        return headers.filter { kept.contains($0.name.lowercased()) }.map { "\($0.name): \($0.value)" }.joined(separator: "\n")
+    }
+
+    static func parseHeaders(_ text: String) -> Headers {
+        var headers = Headers()
+        for line in text.split(separator: "\n") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers.add(String(line[..<colon]), String(line[line.index(after: colon)...].dropFirst()))
+        }
+        return headers
+    }
+
+    private static func status(_ code: Int) -> Status {
+        let known: [Status] = [.ok, .created, .noContent, .badRequest, .notFound, .conflict, .preconditionFailed,
+                               .unprocessableContent, .forbidden, .unsupportedMediaType, .contentTooLarge]
+        return known.first { $0.code == code } ?? Status(code, "Replayed")
+    }
+}
+
+/// Problems of idempotency keys.
+enum IdempotencyProblems {
+    /// 409: the first request with this key has not finished.
+    static func inFlight() -> Problem {
+        Problem(
+            "idempotency-in-flight", title: "Request in progress", status: .conflict,
+            detail: "A request with this idempotency key is still being processed; retry shortly.",
+            headers: Headers([("Retry-After", "1")]))
+    }
+
+    /// 422: the key was used for a different request.
+    static func reused() -> Problem {
+        Problem(
+            "idempotency-key-reused", title: "Idempotency key reused", status: .unprocessableContent,
+            detail: "This idempotency key was already used for a different request (method, path or body).")
+    }
+}

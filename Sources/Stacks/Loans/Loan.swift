@@ -1,0 +1,67 @@
+// A borrow record as the demo client knows it, built from a `loans` row joined to its member.
+import Postgres
+
+/// A loan of one copy of a book.
+struct Loan: Encodable, Equatable, Sendable {
+    let id: Int64
+    let bookID: Int64?
+    let bookTitle: String
+    let borrowerName: String
+    let borrowerEmail: String
+    let borrowDate: String
+    let dueDate: String
+    let returned: Bool
+    let returnedAt: String?
+    let renewals: Int
+    /// `active`, `overdue` or `returned`.
+    let status: String
+
+    /// The SELECT that `init(row:)` reads, ending in its FROM clause (alias `l` for loans).
+    static let select = """
+        SELECT l.id, l.book_id, l.book_title, l.borrower_name, m.email AS borrower_email,
+               \(SQLTime.iso("l.borrowed_at")) AS borrow_date, \(SQLTime.iso("l.due_at")) AS due_date,
+               l.returned_at IS NOT NULL AS returned, \(SQLTime.iso("l.returned_at")) AS returned_at, l.renewals,
+               CASE WHEN l.returned_at IS NOT NULL THEN 'returned' WHEN l.due_at < now() THEN 'overdue' ELSE 'active' END AS status
+        FROM loans l JOIN members m ON m.id = l.member_id
+        """
+
+    init(row: Row) throws(PostgresError) {
+        id = try row.int64("id")
+        bookID = row["book_id"].flatMap { Int64($0) }
+        bookTitle = try row.string("book_title")
+        borrowerName = try row.string("borrower_name")
+        borrowerEmail = try row.string("borrower_email")
+        borrowDate = try row.string("borrow_date")
+        dueDate = try row.string("due_date")
+        returned = try row.bool("returned")
+        returnedAt = row["returned_at"]
+        renewals = try row.int("renewals")
+        status = try row.string("status")
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, returned, renewals, status
+        case bookID = "book_id"
+        case bookTitle = "book_title"
+        case borrowerName = "borrower_name"
+        case borrowerEmail = "borrower_email"
+        case borrowDate = "borrow_date"
+        case dueDate = "due_date"
+        case returnedAt = "returned_at"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(bookID, forKey: .bookID)
+        try container.encode(bookTitle, forKey: .bookTitle)
+        try container.encode(borrowerName, forKey: .borrowerName)
+        try container.encode(borrowerEmail, forKey: .borrowerEmail)
+        try container.encode(borrowDate, forKey: .borrowDate)
+        try container.encode(dueDate, forKey: .dueDate)
+        try container.encode(returned, forKey: .returned)
+        try container.encode(returnedAt, forKey: .returnedAt)
+        try container.encode(renewals, forKey: .renewals)
+        try container.encode(status, forKey: .status)
+    }
+}

@@ -1,0 +1,101 @@
+// `POST /api/books/{id}/borrow`, `GET /api/borrows`, `POST /api/borrows/{id}/return` and
+// `/renew`: the demo's borrow records, each answer rebuilt from the request and the database.
+import HTTP
+
+/// `POST /api/books/{id}/borrow` body; empty means all defaults.
+struct BorrowBody: RequestBody {
+    var borrowerName: String?
+    var days: Int?
+    static let fields: Set<String> = ["borrower_name", "days"]
+    private enum CodingKeys: String, CodingKey {
+        case borrowerName = "borrower_name"
+        case days
+    }
+}
+
+/// `POST /api/borrows/{id}/renew` body; empty means 14 days.
+struct RenewBody: RequestBody {
+    var days: Int?
+    static let fields: Set<String> = ["days"]
+}
+
+/// Handlers of the loan endpoints.
+enum LoanHandlers {
+    static let defaultDays = 14
+
+    /// `POST /api/books/{id}/borrow`.
+    static func borrow(_ request: Request, _ context: RequestContext) throws -> Response {
+        try request.query().allowOnly([])
+        let bookID = try context.parameters.id("id")
+        let body = request.body.isEmpty ? BorrowBody() : try request.decode(BorrowBody.self)
+        var validation = Validation()
+        let days = body.days ?? defaultDays
+        validation.check((1...30).contains(days), "/days", "must be from 1 to 30")
+        let name = body.borrowerName?.trimmingCharacters(in: .whitespaces)
+        if let name { validation.check((1...200).contains(name.count), "/borrower_name", "must have 1 to 200 characters") }
+        try validation.finish()
+        let loan = try LoanStore(connection: context.connection()).checkOut(
+            bookID: bookID, memberID: context.principal().memberID, borrowerName: name, days: days,
+            maxLoans: context.config.maxLoans)
+        var response = Response.success(loan, message: "Borrowed '\(loan.bookTitle)' until \(loan.dueDate)", status: .created)
+        response.headers.set("Location", "/api/borrows/\(loan.id)")
+        return response
+    }
+
+    /// `GET /api/borrows`: the caller's records (a librarian may name a member), newest first.
+    static func list(_ request: Request, _ context: RequestContext) throws -> Response {
+        let query = try request.query()
+        try query.allowOnly(["status", "limit", "cursor", "member"])
+        let status = query.get("status")
+        if let status, !["active", "returned", "overdue"].contains(status) {
+            throw Problem.badRequest("status must be active, returned or overdue.")
+        }
+        let limit = try query.integer("limit", in: 1...100) ?? 20
+        let principal = try context.principal()
+        var memberID = principal.memberID
+        if let member = query.get("member") {
+            guard principal.scopes.contains(.admin) else { throw AuthProblems.insufficientScope(.admin) }
+            let members = MemberStore(connection: try context.connection())
+            let found = try Int64(member).flatMap { try members.member(id: $0) } ?? members.member(email: EmailRule.normalise(member))?.member
+            guard let found else { throw Problem.notFound("No member is '\(member)'.") }
+            memberID = found.id
+        }
+        let filter = "\(status ?? "")|\(memberID)"
+        var before: Int64?
+        if let token = query.get("cursor") {
+            guard let cursor = Cursor(token: token), cursor.matches(sort: "-id", filter: filter), cursor.values.count == 1,
+                let id = Int64(cursor.values[0])
+            else { throw Problem.badRequest("The cursor is not valid for this query; start again without it.") }
+            before = id
+        }
+        let rows = try LoanStore(connection: context.connection()).page(memberID: memberID, status: status, before: before, limit: limit + 1)
+        let loans = Array(rows.prefix(limit))
+        let next = rows.count > limit ? loans.last.map { Cursor(sort: "-id", filterFingerprint: filter, values: [String($0.id)]).token } : nil
+        var response = Response.success(loans, message: "\(loans.count) borrow record\(loans.count == 1 ? "" : "s")",
+                                        meta: PageMeta(nextCursor: next, limit: limit))
+        if let next { response.headers.set("Link", "<\(PageLinks.next(request, cursor: next))>; rel=\"next\"") }
+        return response
+    }
+
+    /// `POST /api/borrows/{id}/return`.
+    static func giveBack(_ request: Request, _ context: RequestContext) throws -> Response {
+        try request.query().allowOnly([])
+        let id = try context.parameters.id("id")
+        let loan = try LoanStore(connection: context.connection()).checkIn(loanID: id, memberID: context.principal().memberID)
+        return Response.success(loan, message: "Returned '\(loan.bookTitle)'")
+    }
+
+    /// `POST /api/borrows/{id}/renew`.
+    static func renew(_ request: Request, _ context: RequestContext) throws -> Response {
+        try request.query().allowOnly([])
+        let id = try context.parameters.id("id")
+        let body = request.body.isEmpty ? RenewBody() : try request.decode(RenewBody.self)
+        var validation = Validation()
+        let days = body.days ?? defaultDays
+        validation.check((1...30).contains(days), "/days", "must be from 1 to 30")
+        try validation.finish()
+        let loan = try LoanStore(connection: context.connection()).renew(
+            loanID: id, memberID: context.principal().memberID, days: days, maxRenewals: context.config.maxRenewals)
+        return Response.success(loan, message: "Renewed until \(loan.dueDate)")
+    }
+}
