@@ -89,3 +89,28 @@ def test_a_killed_worker_is_replaced_and_nothing_else_notices(api):
     assert wait_until(lambda: victims[0] not in worker_pids() and len(worker_pids()) == len(victims))
     for _ in range(10):
         assert api.get("/api/books?limit=1").status_code == 200
+
+
+def test_a_killed_workers_locks_go_while_the_blocker_still_holds_its_own(api, admin):
+    """client_connection_check_interval: PostgreSQL notices the dead client mid-statement and rolls
+    its transaction back, long before the lock it waits behind is released."""
+    book = api.get("/api/books?limit=1&sort=-id").json()["data"][0]["id"]
+    holder = subprocess.Popen(
+        [os.path.join(os.environ.get("STACKS_ROOT", "."), "deploy", "ctl"), "psql", "-v", "ON_ERROR_STOP=1", "-c",
+         f"BEGIN; SELECT id FROM books WHERE id = {book} FOR UPDATE; SELECT pg_sleep(8); COMMIT;"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy())
+    waiting = ("SELECT pid FROM pg_stat_activity WHERE application_name = 'stacks-fcgi' "
+               "AND wait_event_type = 'Lock' AND state = 'active'")
+    time.sleep(0.5)
+    reader = threading.Thread(target=lambda: admin.request("PATCH", f"/api/books/{book}", json={"year": 2001}))
+    reader.start()
+    assert wait_until(lambda: len(admin_sql(waiting)) == 1, 5), "the worker never blocked on the row lock"
+    backend = admin_sql(waiting)[0]
+    for pid in subprocess.run(["pgrep", "-x", "stacks-fcgi"], capture_output=True, text=True).stdout.split():
+        os.kill(int(pid), signal.SIGKILL)
+    # Well inside the 5 s statement_timeout, which would also end the wait, but later.
+    assert wait_until(lambda: backend not in admin_sql("SELECT pid FROM pg_stat_activity"), 3)
+    assert holder.poll() is None, "the backend only went because the blocker finished"
+    holder.wait(30)
+    reader.join(30)
+    assert wait_until(lambda: api.get("/api/health").status_code == 200)
