@@ -29,6 +29,11 @@ enum Routes {
         router.add(.get, "/api/borrows", Endpoint(.read, LoanHandlers.list))
         router.add(.post, "/api/borrows/{id}/return", Endpoint(.write, LoanHandlers.giveBack))
         router.add(.post, "/api/borrows/{id}/renew", Endpoint(.write, LoanHandlers.renew))
+
+        router.add(.get, "/api/chat", Endpoint(.read, ChatHandlers.list))
+        router.add(.post, "/api/chat/{id}", Endpoint(.write, ChatHandlers.post))
+        router.add(.get, "/api/chat/{id}", Endpoint(.read, ChatHandlers.show))
+        router.add(.delete, "/api/chat/{id}", Endpoint(.write, ChatHandlers.delete))
         return router
     }
 }

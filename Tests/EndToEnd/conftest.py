@@ -24,6 +24,11 @@ def ctl(*args, check=True):
     return result.stdout
 
 
+def stack_worker_pids():
+    """The test stack's worker processes: pooled workers, or the CGI processes running now."""
+    return [int(pid) for pid in (ctl("worker-pids", check=False) + ctl("cgi-pids", check=False)).split()]
+
+
 def admin_sql(sql):
     """Runs SQL as the cluster's superuser and returns the unaligned output lines."""
     return [line for line in ctl("psql", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql).splitlines() if line]

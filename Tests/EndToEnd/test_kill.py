@@ -12,21 +12,15 @@ import uuid
 
 import requests
 
-from conftest import BASE_URL, admin_sql
+from conftest import BASE_URL, admin_sql, stack_worker_pids
 from test_loans import add_book, fresh_member
 
 SECONDS = float(os.environ.get("STACKS_KILL_SECONDS", "20"))
 
 
-def worker_pids():
-    """Every worker process (pooled or CGI), by exact process name: never multiwatch or spawn-fcgi."""
-    found = subprocess.run(["pgrep", "-x", "stacks-fcgi"], capture_output=True, text=True).stdout.split()
-    return [int(pid) for pid in found]
-
-
 def killer(stop, kills):
     while not stop.is_set():
-        pids = worker_pids()
+        pids = stack_worker_pids()
         if pids:
             try:
                 os.kill(random.choice(pids), signal.SIGKILL)

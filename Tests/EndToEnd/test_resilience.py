@@ -6,7 +6,7 @@ import subprocess
 import threading
 import time
 
-from conftest import MODE, admin_sql, assert_problem, ctl
+from conftest import MODE, admin_sql, assert_problem, ctl, stack_worker_pids
 
 
 def worker_pids():
@@ -106,8 +106,11 @@ def test_a_killed_workers_locks_go_while_the_blocker_still_holds_its_own(api, ad
     reader.start()
     assert wait_until(lambda: len(admin_sql(waiting)) == 1, 5), "the worker never blocked on the row lock"
     backend = admin_sql(waiting)[0]
-    for pid in subprocess.run(["pgrep", "-x", "stacks-fcgi"], capture_output=True, text=True).stdout.split():
-        os.kill(int(pid), signal.SIGKILL)
+    for pid in stack_worker_pids():
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     # Well inside the 5 s statement_timeout, which would also end the wait, but later.
     assert wait_until(lambda: backend not in admin_sql("SELECT pid FROM pg_stat_activity"), 3)
     assert holder.poll() is None, "the backend only went because the blocker finished"

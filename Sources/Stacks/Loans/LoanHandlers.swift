@@ -50,7 +50,6 @@ enum LoanHandlers {
         if let status, !["active", "returned", "overdue"].contains(status) {
             throw Problem.badRequest("status must be active, returned or overdue.")
         }
-        let limit = try query.integer("limit", in: 1...100) ?? 20
         let principal = try context.principal()
         var memberID = principal.memberID
         if let member = query.get("member") {
@@ -60,21 +59,10 @@ enum LoanHandlers {
             guard let found else { throw Problem.notFound("No member is '\(member)'.") }
             memberID = found.id
         }
-        let filter = "\(status ?? "")|\(memberID)"
-        var before: Int64?
-        if let token = query.get("cursor") {
-            guard let cursor = Cursor(token: token), cursor.matches(sort: "-id", filter: filter), cursor.values.count == 1,
-                let id = Int64(cursor.values[0])
-            else { throw Problem.badRequest("The cursor is not valid for this query; start again without it.") }
-            before = id
-        }
-        let rows = try LoanStore(connection: context.connection()).page(memberID: memberID, status: status, before: before, limit: limit + 1)
-        let loans = Array(rows.prefix(limit))
-        let next = rows.count > limit ? loans.last.map { Cursor(sort: "-id", filterFingerprint: filter, values: [String($0.id)]).token } : nil
-        var response = Response.success(loans, message: "\(loans.count) borrow record\(loans.count == 1 ? "" : "s")",
-                                        meta: PageMeta(nextCursor: next, limit: limit))
-        if let next { response.headers.set("Link", "<\(PageLinks.next(request, cursor: next))>; rel=\"next\"") }
-        return response
+        let paging = try KeyPaging(query, sort: "-id", filter: "\(status ?? "")|\(memberID)")
+        let rows = try LoanStore(connection: context.connection()).page(
+            memberID: memberID, status: status, before: paging.position, limit: paging.limit + 1)
+        return paging.response(request, rows: rows, key: \.id, noun: "borrow record")
     }
 
     /// `POST /api/borrows/{id}/return`.

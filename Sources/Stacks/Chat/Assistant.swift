@@ -1,0 +1,66 @@
+// The assistant seam: a reply is computed from the conversation's stored history, the new
+// message and the library tools — nothing else. Other backends implement the same protocol.
+
+/// One stored message of a conversation.
+struct ChatMessage: Sendable, Equatable {
+    /// Position in the conversation, from 1.
+    let seq: Int
+    /// `user` or `assistant`.
+    let role: String
+    /// The text.
+    let content: String
+    /// What the assistant recorded with its reply (nil for user messages).
+    let meta: ReplyMeta?
+}
+
+/// Structured facts stored with a reply, so later turns resolve "the second one" or "it"
+/// without re-reading prose.
+struct ReplyMeta: Codable, Sendable, Equatable {
+    /// What the reply did: `search`, `book`, `availability`, `borrow`, `return`, `loans`, `history`, `help`.
+    var intent: String
+    /// The book ids the reply listed, in the numbered order shown.
+    var items: [Int64]? = nil
+    /// The one book the reply was about, if any ("it").
+    var focus: Int64? = nil
+    /// The loan the reply created or ended, if any.
+    var loan: Int64? = nil
+}
+
+/// What the assistant sees: the history in order and the new message.
+struct ConversationContext {
+    /// Every earlier message, oldest first.
+    let history: [ChatMessage]
+    /// The message to answer.
+    let message: String
+}
+
+/// A computed reply.
+struct Reply: Equatable {
+    /// The text shown to the member.
+    let text: String
+    /// The facts stored with it.
+    let meta: ReplyMeta
+}
+
+/// What the assistant may consult and do: the catalog and the caller's loans, through the same
+/// code and rules as the REST endpoints.
+protocol LibraryTools {
+    /// Books whose author matches, in catalog order.
+    func books(byAuthor author: String, limit: Int) throws -> [Book]
+    /// Books matching a full-text query, in catalog order.
+    func books(about text: String, limit: Int) throws -> [Book]
+    /// One book.
+    func book(id: Int64) throws -> Book?
+    /// The caller's active loans, newest first.
+    func activeLoans() throws -> [Loan]
+    /// Borrows a book for the caller (REST rules and problems).
+    func borrow(bookID: Int64) throws -> Loan
+    /// Returns one of the caller's loans (REST rules and problems).
+    func giveBack(loanID: Int64) throws -> Loan
+}
+
+/// A conversational backend.
+protocol Assistant {
+    /// The reply to the last message of `context`.
+    func reply(to context: ConversationContext, tools: LibraryTools) throws -> Reply
+}

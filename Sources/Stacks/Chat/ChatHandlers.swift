@@ -1,0 +1,89 @@
+// `/api/chat`: each POST loads the whole history from PostgreSQL, computes the reply from it,
+// stores the message and the reply in one transaction, and forgets everything.
+import HTTP
+
+/// `POST /api/chat/{id}` body.
+struct ChatBody: RequestBody {
+    let message: String
+    static let fields: Set<String> = ["message"]
+}
+
+/// Handlers of the conversation endpoints.
+enum ChatHandlers {
+    /// The assistant behind the endpoints.
+    static let assistant: any Assistant & Sendable = Librarian()
+
+    /// `POST /api/chat/{id}`: the reply to one message.
+    static func post(_ request: Request, _ context: RequestContext) throws -> Response {
+        try request.query().allowOnly([])
+        let name = try conversationName(context)
+        let body = try request.decode(ChatBody.self)
+        var validation = Validation()
+        validation.check((1...4000).contains(body.message.count) && !body.message.allSatisfy(\.isWhitespace),
+                         "/message", "must have 1 to 4000 characters")
+        try validation.finish()
+        let principal = try context.principal()
+        let connection = try context.connection()
+        let (seq, reply) = try connection.transaction {
+            let store = ConversationStore(connection: connection, memberID: principal.memberID)
+            let conversation = try store.lockOrCreate(name: name)
+            let history = try store.history(conversation: conversation)
+            let tools = DatabaseLibraryTools(connection: connection, memberID: principal.memberID, config: context.config)
+            let reply = try assistant.reply(to: ConversationContext(history: history, message: body.message), tools: tools)
+            let next = (history.last?.seq ?? 0) + 1
+            try store.append(conversation: conversation, seq: next, role: "user", content: body.message, meta: nil)
+            try store.append(conversation: conversation, seq: next + 1, role: "assistant", content: reply.text, meta: reply.meta)
+            return (next + 1, reply)
+        }
+        return Response.success(
+            ChatReply(conversationID: name, messageID: seq, response: reply.text), message: "Replied")
+    }
+
+    /// `GET /api/chat/{id}`: the messages in order, paginated.
+    static func show(_ request: Request, _ context: RequestContext) throws -> Response {
+        let query = try request.query()
+        try query.allowOnly(["limit", "cursor"])
+        let name = try conversationName(context)
+        let paging = try KeyPaging(query, sort: "seq", filter: name, defaultLimit: 50)
+        let store = ConversationStore(connection: try context.connection(), memberID: try context.principal().memberID)
+        guard let conversation = try store.find(name: name) else { throw Problem.notFound("You have no conversation '\(name)'.") }
+        let rows = try store.messages(conversation: conversation, after: Int(paging.position ?? 0), limit: paging.limit + 1)
+        return paging.response(request, rows: rows, key: { Int64($0.id) }, noun: "message")
+    }
+
+    /// `GET /api/chat`: the caller's conversations, newest first.
+    static func list(_ request: Request, _ context: RequestContext) throws -> Response {
+        let query = try request.query()
+        try query.allowOnly(["limit", "cursor"])
+        let paging = try KeyPaging(query, sort: "-id", filter: "chat")
+        let store = ConversationStore(connection: try context.connection(), memberID: try context.principal().memberID)
+        let rows = try store.conversations(before: paging.position, limit: paging.limit + 1)
+        return paging.response(request, rows: rows, key: \.rowID, noun: "conversation")
+    }
+
+    /// `DELETE /api/chat/{id}`: forgets a conversation; deleting one that is not there is 204 too.
+    static func delete(_ request: Request, _ context: RequestContext) throws -> Response {
+        try request.query().allowOnly([])
+        let name = try conversationName(context)
+        try ConversationStore(connection: context.connection(), memberID: context.principal().memberID).delete(name: name)
+        return Response.empty(.noContent)
+    }
+
+    private static func conversationName(_ context: RequestContext) throws(Problem) -> String {
+        guard let name = context.parameters.get("id"), (1...64).contains(name.count),
+            name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") })
+        else { throw Problem.badRequest("A conversation id has 1 to 64 characters from A-Z, a-z, 0-9, '_' and '-'.") }
+        return name
+    }
+
+    private struct ChatReply: Encodable {
+        let conversationID: String
+        let messageID: Int
+        let response: String
+        enum CodingKeys: String, CodingKey {
+            case conversationID = "conversation_id"
+            case messageID = "message_id"
+            case response
+        }
+    }
+}

@@ -1,0 +1,104 @@
+// Conversation SQL. Posting locks the conversation's row first, so two posts to one
+// conversation run one after the other in the database, each seeing every earlier message.
+import Foundation
+import HTTP
+import Postgres
+
+/// A conversation as listed.
+struct ConversationInfo: Encodable, Sendable {
+    /// The row id, for paging; not shown.
+    let rowID: Int64
+    let id: String
+    let messages: Int
+    let createdAt: String
+    let updatedAt: String
+    private enum CodingKeys: String, CodingKey {
+        case id, messages
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+}
+
+/// A message as shown.
+struct MessageView: Encodable, Sendable {
+    let id: Int
+    let role: String
+    let content: String
+    let createdAt: String
+    private enum CodingKeys: String, CodingKey {
+        case id, role, content
+        case createdAt = "created_at"
+    }
+}
+
+/// Conversation SQL for one member.
+struct ConversationStore {
+    let connection: Connection
+    let memberID: Int64
+
+    /// The conversation's row id, created on first use, locked until the transaction ends.
+    func lockOrCreate(name: String) throws -> Int64 {
+        try connection.query(
+            "INSERT INTO conversations (member_id, name) VALUES ($1, $2) ON CONFLICT (member_id, name) DO NOTHING",
+            [String(memberID), name])
+        return try connection.query(
+            "SELECT id FROM conversations WHERE member_id = $1 AND name = $2 FOR UPDATE", [String(memberID), name])[0].int64("id")
+    }
+
+    /// The conversation's row id, if the member has one with this name.
+    func find(name: String) throws -> Int64? {
+        try connection.query("SELECT id FROM conversations WHERE member_id = $1 AND name = $2", [String(memberID), name])
+            .first.map { try $0.int64("id") }
+    }
+
+    /// Every message, oldest first, with the assistant's metadata.
+    func history(conversation: Int64) throws -> [ChatMessage] {
+        try connection.query(
+            "SELECT seq, role, content, meta::text AS meta FROM messages WHERE conversation_id = $1 ORDER BY seq", [String(conversation)]
+        ).map { row in
+            let role = try row.string("role")
+            let meta = role == "assistant" ? try? JSONDecoder().decode(ReplyMeta.self, from: Data(try row.string("meta").utf8)) : nil
+            return ChatMessage(seq: try row.int("seq"), role: role, content: try row.string("content"), meta: meta)
+        }
+    }
+
+    /// Appends a message with the next sequence number.
+    func append(conversation: Int64, seq: Int, role: String, content: String, meta: ReplyMeta?) throws {
+        let metaJSON = meta.map { String(decoding: JSONCoding.encode($0), as: UTF8.self) } ?? "{}"
+        try connection.query(
+            "INSERT INTO messages (conversation_id, seq, role, content, meta) VALUES ($1, $2, $3, $4, $5::jsonb)",
+            [String(conversation), String(seq), role, content, metaJSON])
+        try connection.query("UPDATE conversations SET updated_at = now() WHERE id = $1", [String(conversation)])
+    }
+
+    /// A page of messages after `seq`, in order.
+    func messages(conversation: Int64, after seq: Int, limit: Int) throws -> [MessageView] {
+        try connection.query(
+            """
+            SELECT seq, role, content, \(SQLTime.iso("created_at")) AS created_at FROM messages
+            WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3
+            """, [String(conversation), String(seq), String(limit)]
+        ).map { MessageView(id: try $0.int("seq"), role: try $0.string("role"), content: try $0.string("content"),
+                            createdAt: try $0.string("created_at")) }
+    }
+
+    /// A page of the member's conversations, newest first, before row id `before`.
+    func conversations(before: Int64?, limit: Int) throws -> [ConversationInfo] {
+        try connection.query(
+            """
+            SELECT c.id, c.name, \(SQLTime.iso("c.created_at")) AS created_at, \(SQLTime.iso("c.updated_at")) AS updated_at,
+                   (SELECT count(*) FROM messages WHERE conversation_id = c.id) AS messages
+            FROM conversations c WHERE c.member_id = $1 AND ($2::bigint IS NULL OR c.id < $2) ORDER BY c.id DESC LIMIT $3
+            """, [String(memberID), before.map(String.init), String(limit)]
+        ).map {
+            ConversationInfo(
+                rowID: try $0.int64("id"), id: try $0.string("name"), messages: try $0.int("messages"),
+                createdAt: try $0.string("created_at"), updatedAt: try $0.string("updated_at"))
+        }
+    }
+
+    /// Deletes the member's conversation with this name, if any.
+    func delete(name: String) throws {
+        try connection.query("DELETE FROM conversations WHERE member_id = $1 AND name = $2", [String(memberID), name])
+    }
+}

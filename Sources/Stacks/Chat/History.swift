@@ -1,0 +1,53 @@
+// What earlier turns established, read from the stored messages' metadata: the latest numbered
+// list, the book under discussion, and which book a reference in a new message points at.
+
+/// The conversation so far, for resolving references.
+struct History {
+    /// Every earlier message, oldest first.
+    let messages: [ChatMessage]
+
+    init(_ messages: [ChatMessage]) { self.messages = messages }
+
+    /// The ids of the most recent numbered list the assistant showed.
+    var latestItems: [Int64]? {
+        messages.last { $0.meta?.items?.isEmpty == false }?.meta?.items
+    }
+
+    /// The book the latest reply was about (its focus, or the only item of its list).
+    var focus: Int64? {
+        for message in messages.reversed() {
+            guard let meta = message.meta else { continue }
+            if let focus = meta.focus { return focus }
+            if let items = meta.items, items.count == 1 { return items[0] }
+            if meta.items?.isEmpty == false { return nil }
+        }
+        return nil
+    }
+
+    /// Whether the message refers to something earlier at all.
+    func references(_ text: Phrase) -> Bool { text.ordinal != nil || text.pointsAtFocus }
+
+    /// The book a message refers to: an ordinal into the latest list ("the second one", "the last
+    /// book you mentioned"), or the book under discussion ("it").
+    func book(for text: Phrase, _ tools: LibraryTools) throws -> Book? {
+        if let ordinal = text.ordinal {
+            if ordinal == -1 && text.has("mentioned"), let last = lastMentioned { return try tools.book(id: last) }
+            guard let items = latestItems else { return nil }
+            let index = ordinal == -1 ? items.count - 1 : ordinal
+            guard items.indices.contains(index) else { return nil }
+            return try tools.book(id: items[index])
+        }
+        if text.pointsAtFocus, let focus { return try tools.book(id: focus) }
+        return nil
+    }
+
+    /// The last book any reply mentioned: its focus, or the last item of its list.
+    private var lastMentioned: Int64? {
+        for message in messages.reversed() {
+            guard let meta = message.meta else { continue }
+            if let focus = meta.focus { return focus }
+            if let last = meta.items?.last { return last }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,142 @@
+// The built-in assistant: deterministic rules over the message, grounded in the catalog and the
+// caller's loans. References ("the second one", "it", "the last book you mentioned", "what did I
+// ask first?") are resolved from the stored history and the metadata of earlier replies.
+import HTTP
+
+/// The rule-based librarian.
+struct Librarian: Assistant {
+    /// How many books a search lists.
+    static let listLength = 5
+
+    func reply(to context: ConversationContext, tools: LibraryTools) throws -> Reply {
+        let text = Phrase(context.message)
+        let history = History(context.history)
+        if text.has("ask first") || text.has("first question") || text.has("asked first") { return firstQuestion(history) }
+        if text.has("how many messages") { return count(history) }
+        if text.has("what have i borrowed") || text.has("my loans") || text.has("what do i have") || text.has("on loan to me") {
+            return try loans(tools)
+        }
+        if text.startsWith("borrow") || text.has("check out") || text.has("i want to borrow") || text.has("can i borrow") {
+            return try borrow(text, history, tools)
+        }
+        if text.startsWith("return") || text.has("give back") || text.has("bring back") { return try giveBack(text, history, tools) }
+        if text.has("available") || text.has("can i get") { return try availability(text, history, tools) }
+        if let author = text.after(["books by", "written by", "anything by", "by"]) { return try search(author: author, tools) }
+        if let topic = text.after(["books about", "about", "books on", "search for", "find", "looking for"]) {
+            return try search(topic: topic, tools)
+        }
+        if let book = try history.book(for: text, tools) { return describe(book, text) }
+        return help(history.references(text))
+    }
+
+    // MARK: abilities
+
+    private func search(author: String, _ tools: LibraryTools) throws -> Reply {
+        list(try tools.books(byAuthor: author, limit: Self.listLength), empty: "I found no books by “\(author)”.",
+             heading: "Here are books by “\(author)”:")
+    }
+
+    private func search(topic: String, _ tools: LibraryTools) throws -> Reply {
+        let words = topic.split(separator: " ").filter { !["books", "book", "some", "any", "a", "the", "me"].contains($0) }
+        let query = words.joined(separator: " ")
+        guard !query.isEmpty else { return help(false) }
+        return list(try tools.books(about: query, limit: Self.listLength), empty: "I found no books about “\(query)”.",
+                    heading: "Here are books about “\(query)”:")
+    }
+
+    private func list(_ books: [Book], empty: String, heading: String) -> Reply {
+        guard !books.isEmpty else { return Reply(text: empty, meta: ReplyMeta(intent: "search", items: [])) }
+        let lines = books.enumerated().map { "\($0.offset + 1). \(Self.title($0.element))" }
+        return Reply(text: ([heading] + lines).joined(separator: "\n"), meta: ReplyMeta(intent: "search", items: books.map(\.id)))
+    }
+
+    private func describe(_ book: Book, _ text: Phrase) -> Reply {
+        let which = text.ordinalWord.map { "The \($0) item was" } ?? "That is"
+        return Reply(text: "\(which) \(Self.title(book)), ISBN \(book.isbn).", meta: ReplyMeta(intent: "book", focus: book.id))
+    }
+
+    private func availability(_ text: Phrase, _ history: History, _ tools: LibraryTools) throws -> Reply {
+        guard let book = try history.book(for: text, tools) else { return unresolved(history) }
+        let answer = book.available
+            ? "Yes: “\(book.title)” has \(book.availableCopies) of \(book.copies) \(book.copies == 1 ? "copy" : "copies") available."
+            : "No: every copy of “\(book.title)” is on loan right now."
+        return Reply(text: answer, meta: ReplyMeta(intent: "availability", focus: book.id))
+    }
+
+    private func borrow(_ text: Phrase, _ history: History, _ tools: LibraryTools) throws -> Reply {
+        var book = try history.book(for: text, tools)
+        if book == nil, let title = text.after(["borrow", "check out"]) { book = try tools.books(about: title, limit: 1).first }
+        guard let book else { return unresolved(history) }
+        do {
+            let loan = try tools.borrow(bookID: book.id)
+            return Reply(
+                text: "Done: you have borrowed “\(book.title)”. It is due back on \(loan.dueDate.prefix(10)).",
+                meta: ReplyMeta(intent: "borrow", focus: book.id, loan: loan.id))
+        } catch let problem as Problem {
+            return Reply(text: "I could not borrow “\(book.title)”: \(problem.detail)", meta: ReplyMeta(intent: "borrow", focus: book.id))
+        }
+    }
+
+    private func giveBack(_ text: Phrase, _ history: History, _ tools: LibraryTools) throws -> Reply {
+        let active = try tools.activeLoans()
+        let loan: Loan?
+        if let book = try history.book(for: text, tools) {
+            loan = active.first { $0.bookID == book.id }
+            guard loan != nil else {
+                return Reply(text: "You do not have “\(book.title)” on loan.", meta: ReplyMeta(intent: "return", focus: book.id))
+            }
+        } else {
+            loan = active.count == 1 ? active[0] : nil
+        }
+        guard let loan else {
+            return Reply(
+                text: active.isEmpty ? "You have nothing on loan." : "Which one? Say “what have I borrowed?” and then “return the first one”.",
+                meta: ReplyMeta(intent: "return"))
+        }
+        do {
+            let returned = try tools.giveBack(loanID: loan.id)
+            return Reply(text: "Thank you: “\(returned.bookTitle)” is returned.",
+                         meta: ReplyMeta(intent: "return", focus: returned.bookID, loan: returned.id))
+        } catch let problem as Problem {
+            return Reply(text: "I could not return “\(loan.bookTitle)”: \(problem.detail)", meta: ReplyMeta(intent: "return"))
+        }
+    }
+
+    private func loans(_ tools: LibraryTools) throws -> Reply {
+        let active = try tools.activeLoans()
+        guard !active.isEmpty else { return Reply(text: "You have nothing on loan.", meta: ReplyMeta(intent: "loans", items: [])) }
+        let lines = active.enumerated().map { "\($0.offset + 1). “\($0.element.bookTitle)”, due \($0.element.dueDate.prefix(10))" }
+        return Reply(text: (["You have borrowed:"] + lines).joined(separator: "\n"),
+                     meta: ReplyMeta(intent: "loans", items: active.compactMap(\.bookID)))
+    }
+
+    private func firstQuestion(_ history: History) -> Reply {
+        guard let first = history.messages.first(where: { $0.role == "user" }) else {
+            return Reply(text: "This is the first thing you have asked me.", meta: ReplyMeta(intent: "history"))
+        }
+        return Reply(text: "You first asked: “\(first.content)”", meta: ReplyMeta(intent: "history"))
+    }
+
+    private func count(_ history: History) -> Reply {
+        let n = history.messages.count
+        return Reply(text: "Before this message, this conversation had \(n) message\(n == 1 ? "" : "s").", meta: ReplyMeta(intent: "history"))
+    }
+
+    private func unresolved(_ history: History) -> Reply {
+        Reply(text: history.latestItems == nil
+                ? "Which book do you mean? Ask me to find some first, for example “books by Fowler”."
+                : "Which book do you mean? Say “the first one”, “the second one” or “it”.",
+              meta: ReplyMeta(intent: "help"))
+    }
+
+    private func help(_ referenced: Bool) -> Reply {
+        Reply(
+            text: (referenced ? "I have not listed any books yet, so I cannot tell which one you mean. " : "I did not understand that. ")
+                + "I can search the catalog (“books by Fowler”, “find books about design”), tell you about a listed book "
+                + "(“what was the second one?”, “is it available?”), borrow or return (“borrow the first one”, “return it”), "
+                + "list your loans (“what have I borrowed?”) and recall the conversation (“what did I ask first?”).",
+            meta: ReplyMeta(intent: "help"))
+    }
+
+    static func title(_ book: Book) -> String { "“\(book.title)” by \(book.author) (\(book.year))" }
+}

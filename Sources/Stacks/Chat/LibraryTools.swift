@@ -1,0 +1,34 @@
+// The library tools over one connection and one member: searches reuse the catalog query, and
+// borrowing and returning go through LoanStore, exactly as the REST endpoints do.
+import HTTP
+import Postgres
+
+/// Library tools for one member inside the request's transaction.
+struct DatabaseLibraryTools: LibraryTools {
+    let connection: Connection
+    let memberID: Int64
+    let config: Config
+
+    func books(byAuthor author: String, limit: Int) throws -> [Book] {
+        try BookStore(connection: connection).page(BookListQuery(Query(parsing: "author=\(URLEncoding.component(author))&limit=\(limit)"))).books
+    }
+
+    func books(about text: String, limit: Int) throws -> [Book] {
+        try BookStore(connection: connection).page(BookListQuery(Query(parsing: "q=\(URLEncoding.component(text))&limit=\(limit)"))).books
+    }
+
+    func book(id: Int64) throws -> Book? { try BookStore(connection: connection).book(id: id) }
+
+    func activeLoans() throws -> [Loan] {
+        try LoanStore(connection: connection).page(memberID: memberID, status: nil, before: nil, limit: 100).filter { !$0.returned }
+    }
+
+    func borrow(bookID: Int64) throws -> Loan {
+        try LoanStore(connection: connection).checkOut(
+            bookID: bookID, memberID: memberID, borrowerName: nil, days: LoanHandlers.defaultDays, maxLoans: config.maxLoans)
+    }
+
+    func giveBack(loanID: Int64) throws -> Loan {
+        try LoanStore(connection: connection).checkIn(loanID: loanID, memberID: memberID)
+    }
+}

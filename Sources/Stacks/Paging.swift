@@ -1,0 +1,44 @@
+// Keyset pages over one integer key (loan ids, conversation ids, message numbers): reading the
+// position from the cursor, and answering with `meta.next_cursor` and `Link: rel="next"`.
+import HTTP
+
+/// Paging over a single integer key, bound to a sort name and a filter.
+struct KeyPaging {
+    /// The order, e.g. `-id` (newest first) or `seq`.
+    let sort: String
+    /// What the list is filtered by, so a cursor cannot move to another list.
+    let filter: String
+    /// The page size.
+    let limit: Int
+
+    /// Reads `limit` (default `defaultLimit`, at most 100) from the query.
+    init(_ query: Query, sort: String, filter: String, defaultLimit: Int = 20) throws(Problem) {
+        self.sort = sort
+        self.filter = filter
+        self.limit = try query.integer("limit", in: 1...100) ?? defaultLimit
+        self.position = try Self.position(query.get("cursor"), sort: sort, filter: filter)
+    }
+
+    /// The key after which the page starts, from the cursor; nil on the first page.
+    let position: Int64?
+
+    private static func position(_ token: String?, sort: String, filter: String) throws(Problem) -> Int64? {
+        guard let token else { return nil }
+        guard let cursor = Cursor(token: token), cursor.matches(sort: sort, filter: filter), cursor.values.count == 1,
+            let key = Int64(cursor.values[0])
+        else { throw Problem.badRequest("The cursor is not valid for this query; start again without it.") }
+        return key
+    }
+
+    /// The response for rows fetched with `limit + 1`: the first `limit`, and a cursor if there are more.
+    func response<Item: Encodable>(
+        _ request: Request, rows: [Item], key: (Item) -> Int64, noun: String
+    ) -> Response {
+        let page = Array(rows.prefix(limit))
+        let next = rows.count > limit ? page.last.map { Cursor(sort: sort, filterFingerprint: filter, values: [String(key($0))]).token } : nil
+        var response = Response.success(
+            page, message: "\(page.count) \(noun)\(page.count == 1 ? "" : "s")", meta: PageMeta(nextCursor: next, limit: limit))
+        if let next { response.headers.set("Link", "<\(PageLinks.next(request, cursor: next))>; rel=\"next\"") }
+        return response
+    }
+}

@@ -1,0 +1,164 @@
+"""Conversations rebuilt from PostgreSQL on every request: a scripted conversation over every
+ability of the librarian, the same answers when every worker is killed between turns, privacy
+of conversation ids, and 16 concurrent posts that never interleave."""
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from conftest import MODE, assert_problem, stack_worker_pids
+from test_loans import fresh_member
+
+
+def say(client, conversation, message):
+    response = client.post(f"/api/chat/{conversation}", json={"message": message})
+    assert response.status_code == 200, response.text
+    data = response.json()["data"]
+    assert data["conversation_id"] == conversation
+    return data["response"]
+
+
+def titles(client, query):
+    return [book["title"] for book in client.get(f"/api/books?{query}&limit=5").json()["data"]]
+
+
+def kill_every_worker():
+    for pid in stack_worker_pids():
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def wait_for_workers(client):
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        try:
+            if client.get("/api/health").status_code == 200:
+                return
+        except Exception:
+            pass
+        time.sleep(0.1)
+
+
+SCRIPT = ["Do you have books by Fowler?", "What was the first item?", "Is the second one available?", "Borrow it",
+          "What have I borrowed?", "Return it", "Find books about design", "The last book you mentioned",
+          "What did I ask first?", "Sing me a song"]
+
+
+def run_script(client, conversation, between=None):
+    replies = []
+    for message in SCRIPT:
+        replies.append(say(client, conversation, message))
+        if between:
+            between()
+    return replies
+
+
+def test_a_scripted_conversation_covers_every_ability():
+    client, _ = fresh_member()
+    fowler = titles(client, "author=fowler")
+    design = titles(client, "q=design")
+    assert len(fowler) >= 3 and len(design) == 5
+    replies = run_script(client, "script-" + uuid.uuid4().hex[:8])
+    listing = replies[0].splitlines()
+    assert [line.split("“")[1].split("”")[0] for line in listing[1:]] == fowler
+    assert replies[1].startswith(f"The first item was “{fowler[0]}”")
+    assert fowler[1] in replies[2] and replies[2].startswith("Yes")
+    assert replies[3].startswith(f"Done: you have borrowed “{fowler[1]}”")
+    assert replies[4].splitlines()[1].startswith(f"1. “{fowler[1]}”")
+    assert replies[5] == f"Thank you: “{fowler[1]}” is returned."
+    assert [line.split("“")[1].split("”")[0] for line in replies[6].splitlines()[1:]] == design
+    assert replies[7].startswith(f"The last item was “{design[-1]}”")
+    assert replies[8] == "You first asked: “Do you have books by Fowler?”"
+    assert replies[9].startswith("I did not understand that.") and "books by Fowler" in replies[9]
+    assert client.get("/api/borrows?status=active").json()["data"] == []
+
+
+def test_the_same_conversation_survives_every_worker_being_killed_between_turns():
+    client, _ = fresh_member()
+    calm = run_script(client, "calm-" + uuid.uuid4().hex[:8])
+
+    def storm():
+        kill_every_worker()
+        wait_for_workers(client)
+
+    stormy = run_script(client, "storm-" + uuid.uuid4().hex[:8], between=storm)
+    assert stormy == calm
+    # And the same answers in every process mode: pooled leaves its replies for the later modes.
+    record = os.path.join(os.environ["STACKS_HOME"], "chat-replies.json")
+    if MODE == "pooled":
+        with open(record, "w") as out:
+            json.dump(calm, out)
+    else:
+        with open(record) as pooled:
+            assert json.load(pooled) == calm, f"{MODE} mode answered differently from pooled mode"
+
+
+def test_another_members_conversation_is_404_and_ids_are_per_member():
+    one, _ = fresh_member()
+    two, _ = fresh_member()
+    name = "shared-" + uuid.uuid4().hex[:8]
+    say(one, name, "Do you have books by Fowler?")
+    assert_problem(two.get(f"/api/chat/{name}"), 404)
+    say(two, name, "What did I ask first?")
+    mine = [m["content"] for m in two.get(f"/api/chat/{name}").json()["data"]]
+    assert mine[0] == "What did I ask first?" and len(mine) == 2
+    assert "This is the first thing" in mine[1]
+    theirs = [m["content"] for m in one.get(f"/api/chat/{name}").json()["data"]]
+    assert theirs[0] == "Do you have books by Fowler?" and len(theirs) == 2
+
+
+def test_sixteen_concurrent_posts_are_stored_in_order_each_seeing_all_before_it():
+    client, _ = fresh_member()
+    name = "busy-" + uuid.uuid4().hex[:8]
+    barrier = threading.Barrier(16)
+
+    def post(_):
+        barrier.wait()
+        return say(client, name, "How many messages so far?")
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(post, range(16)))
+    messages = []
+    url = f"/api/chat/{name}?limit=7"
+    while url:
+        page = client.get(url).json()
+        messages += page["data"]
+        url = f"/api/chat/{name}?limit=7&cursor={page['meta']['next_cursor']}" if page["meta"]["next_cursor"] else None
+    assert [m["id"] for m in messages] == list(range(1, 33))
+    for user, reply in zip(messages[0::2], messages[1::2]):
+        assert user["role"] == "user" and reply["role"] == "assistant"
+        earlier = user["id"] - 1
+        assert reply["content"] == f"Before this message, this conversation had {earlier} message{'' if earlier == 1 else 's'}."
+
+
+def test_lists_and_deletes_conversations_and_validates_input():
+    client, _ = fresh_member()
+    names = ["a-" + uuid.uuid4().hex[:6], "b-" + uuid.uuid4().hex[:6]]
+    for name in names:
+        say(client, name, "hello")
+    listed = client.get("/api/chat").json()["data"]
+    assert [c["id"] for c in listed] == names[::-1] and listed[0]["messages"] == 2
+    assert client.request("DELETE", f"/api/chat/{names[0]}").status_code == 204
+    assert client.request("DELETE", f"/api/chat/{names[0]}").status_code == 204
+    assert_problem(client.get(f"/api/chat/{names[0]}"), 404)
+    assert_problem(client.post("/api/chat/bad.id", json={"message": "x"}), 400)
+    assert_problem(client.post(f"/api/chat/{'x' * 65}", json={"message": "x"}), 400)
+    assert_problem(client.post(f"/api/chat/{names[1]}", json={"message": ""}), 422)
+    assert_problem(client.post(f"/api/chat/{names[1]}", json={"message": "x" * 4001}), 422)
+    assert_problem(client.post(f"/api/chat/{names[1]}", json={"text": "x"}), 400)
+
+
+def test_a_chat_post_with_an_idempotency_key_is_stored_once():
+    client, _ = fresh_member()
+    name = "idem-" + uuid.uuid4().hex[:8]
+    headers = {"Idempotency-Key": "chat-" + uuid.uuid4().hex}
+    first = client.post(f"/api/chat/{name}", json={"message": "How many messages so far?"}, headers=headers)
+    again = client.post(f"/api/chat/{name}", json={"message": "How many messages so far?"}, headers=headers)
+    assert again.content == first.content and again.headers["Idempotent-Replayed"] == "true"
+    assert len(client.get(f"/api/chat/{name}").json()["data"]) == 2
