@@ -1,6 +1,7 @@
 // Process signal set-up for a worker: SIGTERM/SIGINT ask libfcgi to stop after the request in
 // hand (installed with sigaction and without SA_RESTART, so a blocked accept returns); SIGPIPE
-// from a vanished client is ignored so that a write error cannot kill the worker.
+// from a vanished client is ignored so that a write error cannot kill the worker. While a request
+// is served the stop signals are blocked, and a pending one ends the loop afterwards.
 import CFastCGI
 import Glibc
 
@@ -15,5 +16,20 @@ public enum Signals {
         sigaction(SIGTERM, &stop, nil)
         sigaction(SIGINT, &stop, nil)
         signal(SIGPIPE, SIG_IGN)
+    }
+
+    /// SIGTERM and SIGINT (ours) and SIGUSR1 (libfcgi's own graceful stop, sent by multiwatch).
+    static func stopSet() -> sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signal in [SIGTERM, SIGINT, SIGUSR1] { sigaddset(&set, signal) }
+        return set
+    }
+
+    /// Whether a stop signal arrived while it was blocked.
+    static func stopPending() -> Bool {
+        var pending = sigset_t()
+        sigpending(&pending)
+        return [SIGTERM, SIGINT, SIGUSR1].contains { sigismember(&pending, $0) == 1 }
     }
 }

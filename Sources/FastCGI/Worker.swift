@@ -1,6 +1,7 @@
 // The FastCGI accept loop: one request at a time on the listening socket at fd 0, until
 // SIGTERM (accept then returns a negative code) or the request budget is spent.
 import CFastCGI
+import Glibc
 import HTTP
 
 /// Serves requests from the FastCGI socket a supervisor handed over as fd 0.
@@ -25,7 +26,11 @@ public struct FastCGIWorker {
         var request = FCGX_Request()
         guard FCGX_InitRequest(&request, 0, Int32(FCGI_FAIL_ACCEPT_ON_INTR)) == 0 else { return }
         var served = 0
+        // While a request is in hand the stop signals wait, so no read or write of it is cut
+        // short by EINTR; one that arrived meanwhile ends the loop once the response is out.
+        var stopSignals = Signals.stopSet()
         while FCGX_Accept_r(&request) >= 0 {
+            sigprocmask(SIG_BLOCK, &stopSignals, nil)
             let parameters = Self.parameters(request.envp)
             let declared = Request.declaredContentLength(parameters)
             let body = BodyReader.read(declared: declared ?? 0, limit: bodyLimit) { buffer in
@@ -43,6 +48,8 @@ public struct FastCGIWorker {
             FCGX_Finish_r(&request)
             served += 1
             if maxRequests > 0 && served >= maxRequests { break }
+            if Signals.stopPending() { break }
+            sigprocmask(SIG_UNBLOCK, &stopSignals, nil)
         }
         FCGX_Free(&request, 1)
     }

@@ -10,7 +10,8 @@ public final class Connection {
 
     /// Connects with libpq keywords (e.g. `dbname` may be a URL); libpq's PG* environment fills the rest.
     public init(parameters: [String: String]) throws(PostgresError) {
-        let keys = Array(parameters.keys)
+        // dbname first: with expand_dbname, the keywords after it override what its URL sets.
+        let keys = parameters.keys.sorted { $0 == "dbname" || ($1 != "dbname" && $0 < $1) }
         let handle = Self.withCStrings(keys) { keyPointers in
             Self.withCStrings(keys.map { parameters[$0]! }) { valuePointers in
                 PQconnectdbParams(keyPointers, valuePointers, 1)

@@ -12,20 +12,21 @@ struct KeyPaging {
     let limit: Int
 
     /// Reads `limit` (default `defaultLimit`, at most 100) from the query.
-    init(_ query: Query, sort: String, filter: String, defaultLimit: Int = 20) throws(Problem) {
+    /// `maxKey` is the largest value the key's column holds (a larger cursor value is a 400).
+    init(_ query: Query, sort: String, filter: String, defaultLimit: Int = 20, maxKey: Int64 = Int64.max) throws(Problem) {
         self.sort = sort
         self.filter = filter
         self.limit = try query.integer("limit", in: 1...100) ?? defaultLimit
-        self.position = try Self.position(query.get("cursor"), sort: sort, filter: filter)
+        self.position = try Self.position(query.get("cursor"), sort: sort, filter: filter, maxKey: maxKey)
     }
 
     /// The key after which the page starts, from the cursor; nil on the first page.
     let position: Int64?
 
-    private static func position(_ token: String?, sort: String, filter: String) throws(Problem) -> Int64? {
+    private static func position(_ token: String?, sort: String, filter: String, maxKey: Int64) throws(Problem) -> Int64? {
         guard let token else { return nil }
         guard let cursor = Cursor(token: token), cursor.matches(sort: sort, filter: filter), cursor.values.count == 1,
-            let key = Int64(cursor.values[0])
+            let key = Int64(cursor.values[0]), key >= 0, key <= maxKey
         else { throw Problem.badRequest("The cursor is not valid for this query; start again without it.") }
         return key
     }

@@ -17,7 +17,7 @@ enum Routes {
         router.add(.post, "/api/auth/logout", Endpoint(.read, AuthHandlers.logout))
         router.add(.get, "/api/auth/me", Endpoint(.read, AuthHandlers.me))
         router.add(.get, "/api/auth/keys", Endpoint(.read, AuthHandlers.listKeys))
-        router.add(.delete, "/api/auth/keys/{id}", Endpoint(.read, AuthHandlers.revokeKey))
+        router.add(.delete, "/api/auth/keys/{id}", Endpoint(.write, AuthHandlers.revokeKey))
 
         router.add(.get, "/api/books", Endpoint(.read, BookHandlers.list))
         router.add(.post, "/api/books", Endpoint(.admin, BookHandlers.create))

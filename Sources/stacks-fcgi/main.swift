@@ -23,7 +23,7 @@ guard Sodium.initialize() else {
 
 let app = App(
     config: config, database: Database(parameters: config.databaseParameters),
-    log: RequestLog(pid: getpid()) { line in FileHandle.standardError.write(Data((line + "\n").utf8)) })
+    log: RequestLog(pid: getpid()) { line in try? FileHandle.standardError.write(contentsOf: Data((line + "\n").utf8)) })
 
 if FastCGIWorker.isCGI {
     CGIRequest.serve(environment: environment, bodyLimit: config.maxBody, app.respond(to:))

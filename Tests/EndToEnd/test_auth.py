@@ -126,14 +126,16 @@ def test_a_password_protects_key_generation(anon):
 
 def test_a_caller_mints_keys_for_itself_with_at_most_its_scopes(anon):
     email, password = register()
-    key = new_key(email, password, scopes=["read"])["api_key"]
-    client = bearer(key)
-    more = client.post("/api/auth/generate-key", json={"email": email, "label": "ci"})
+    client = bearer(new_key(email, password)["api_key"])
+    more = client.post("/api/auth/generate-key", json={"email": email, "label": "ci", "scopes": ["read"]})
     assert more.status_code == 201, more.text
     assert more.json()["data"]["scopes"] == ["read"]
-    assert_problem(client.post("/api/auth/generate-key", json={"email": email, "scopes": ["read", "write"]}), 403)
-    other = unique_email()
-    assert_problem(client.post("/api/auth/generate-key", json={"email": other}), 403)
+    assert_problem(client.post("/api/auth/generate-key", json={"email": email, "scopes": ["read", "admin"]}), 403)
+    assert_problem(client.post("/api/auth/generate-key", json={"email": unique_email()}), 403)
+    # A read-only key can neither copy itself nor revoke its siblings.
+    reader = bearer(more.json()["data"]["api_key"])
+    assert_problem(reader.post("/api/auth/generate-key", json={"email": email}), 403, "insufficient-scope")
+    assert_problem(reader.request("DELETE", f"/api/auth/keys/{more.json()['data']['key_id']}"), 403)
 
 
 def test_lists_and_revokes_keys_and_a_revoked_key_fails_on_every_pool_next(anon):
@@ -194,6 +196,19 @@ def test_logout_revokes_the_access_token_and_its_refresh_family(anon):
     for _ in range(4):
         assert_401(client.get("/api/auth/me"))
     assert_problem(anon.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]}), 401)
+
+
+def test_logout_ends_every_access_token_of_the_session(anon):
+    email, password = register()
+    tokens = login(email, password)
+    rotated = anon.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]}).json()["data"]
+    older, newer = bearer(tokens["access_token"]), bearer(rotated["access_token"])
+    assert older.get("/api/auth/me").status_code == 200 and newer.get("/api/auth/me").status_code == 200
+    assert newer.post("/api/auth/logout").status_code == 204
+    assert_401(older.get("/api/auth/me"))
+    assert_401(newer.get("/api/auth/me"))
+    other_session = bearer(login(email, password)["access_token"])
+    assert other_session.get("/api/auth/me").status_code == 200
 
 
 def test_scopes_are_enforced_by_the_route_table(anon, admin):

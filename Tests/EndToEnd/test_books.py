@@ -114,6 +114,15 @@ def test_refuses_badly_escaped_query_strings_with_400(raw, member_key):
     assert json.loads(response.read())["type"] == "urn:stacks:problem:bad-request"
 
 
+def test_a_forged_cursor_with_a_bad_value_is_400(api):
+    import base64
+    import hashlib
+    fingerprint = hashlib.sha256("\x01\x01\x01\x01".encode()).hexdigest()[:16]
+    for values in [["abc"], ["99999999999999999999999"], ["1", "2"]]:
+        token = base64.urlsafe_b64encode(json.dumps({"filter": fingerprint, "sort": "id", "values": values}).encode())
+        assert_problem(api.get(f"/api/books?cursor={token.decode().rstrip('=')}"), 400)
+
+
 def test_a_cursor_from_another_sort_is_refused(api):
     cursor = api.get("/api/books?sort=title&limit=2").json()["meta"]["next_cursor"]
     assert_problem(api.get(f"/api/books?sort=-year&limit=2&cursor={cursor}"), 400)

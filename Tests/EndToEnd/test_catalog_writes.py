@@ -53,6 +53,12 @@ def test_invalid_books_are_422_with_pointers(admin, body, pointer):
     assert pointer in [error["pointer"] for error in problem["errors"]]
 
 
+def test_lengths_count_code_points_as_the_database_does(admin):
+    flags = "\U0001F1FA\U0001F1F8" * 300  # 300 characters, 600 code points
+    problem = assert_problem(admin.post("/api/books", json={"title": flags, "author": "A", "isbn": isbn13(), "year": 2000}), 422)
+    assert problem["errors"][0]["pointer"] == "/title"
+
+
 def test_patch_with_a_stale_if_match_is_412_and_a_fresh_one_applies(admin):
     created = new_book(admin)
     book, etag = created.json()["data"], created.headers["ETag"]

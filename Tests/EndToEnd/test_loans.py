@@ -80,6 +80,21 @@ def test_a_member_may_hold_at_most_five_loans(api):
     assert "5 active loans" in problem["detail"]
 
 
+def test_concurrent_borrows_by_one_member_respect_the_loan_limit():
+    client, _ = fresh_member()
+    books = [add_book(copies=2) for _ in range(8)]
+    barrier = threading.Barrier(8)
+
+    def attempt(book):
+        barrier.wait()
+        return client.post(f"/api/books/{book}/borrow").status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(pool.map(attempt, books))
+    assert statuses == [201] * 5 + [409] * 3
+    assert len(client.get("/api/borrows?status=active").json()["data"]) == 5
+
+
 def test_returns_are_private_and_happen_once():
     owner, _ = fresh_member()
     stranger, _ = fresh_member()

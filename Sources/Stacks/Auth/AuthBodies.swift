@@ -24,7 +24,7 @@ enum EmailRule {
     /// Whether a normalised email looks deliverable: one @, something on both sides, a dot in the domain.
     static func isValid(_ email: String) -> Bool {
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        return (3...254).contains(email.count) && parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
+        return (3...254).contains(email.unicodeScalars.count) && parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
             && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".") && !email.contains(where: { $0.isWhitespace || $0.isNewline })
     }
 }
@@ -42,7 +42,7 @@ struct RegisterBody: RequestBody {
         validation.check(EmailRule.isValid(email), "/email", "must be an email address")
         validation.check((8...1024).contains(password.count), "/password", "must have 8 to 1024 characters")
         let name = name.trimmingCharacters(in: .whitespaces)
-        validation.check((1...200).contains(name.count), "/name", "must have 1 to 200 characters")
+        validation.check((1...200).contains(name.unicodeScalars.count), "/name", "must have 1 to 200 characters")
         try validation.finish()
         return RegisterBody(email: email, password: password, name: name)
     }
@@ -68,7 +68,7 @@ struct GenerateKeyBody: RequestBody {
         var validation = Validation()
         let email = EmailRule.normalise(email)
         validation.check(EmailRule.isValid(email), "/email", "must be an email address")
-        validation.check((label?.count ?? 0) <= 100, "/label", "must have at most 100 characters")
+        validation.check((label?.unicodeScalars.count ?? 0) <= 100, "/label", "must have at most 100 characters")
         var requested: Set<Scope>?
         if let scopes {
             let parsed = scopes.compactMap(Scope.init(rawValue:))

@@ -29,6 +29,7 @@ enum AuthHandlers {
         var allowed: Set<Scope>
         if request.headers["Authorization"] != nil {
             let caller = try context.authenticate(request)
+            guard caller.scopes.contains(.write) else { throw AuthProblems.insufficientScope(.write) }
             guard caller.email == input.email else {
                 throw Problem("forbidden", title: "Forbidden", status: .forbidden, detail: "A token may only mint keys for its own member.")
             }
@@ -41,15 +42,17 @@ enum AuthHandlers {
                     throw AuthProblems.badCredentials("This email has a password: send the right one to generate a key.")
                 }
             } else if !context.config.openKeys {
-                throw AuthProblems.badCredentials("Keys for this email need a password or an existing key.")
+                throw AuthProblems.badCredentials(
+                    "Keys for this email need its password: register first (POST /api/auth/register), then send it.")
             }
             member = found.member
             allowed = Scope.allowed(for: member.role)
         } else {
             guard context.config.openKeys else {
-                throw AuthProblems.badCredentials("No account has this email: register first (POST /api/auth/register).")
+                throw AuthProblems.badCredentials(
+                    "Keys for this email need its password: register first (POST /api/auth/register), then send it.")
             }
-            let name = String(input.email.split(separator: "@")[0])
+            let name = String(String.UnicodeScalarView(input.email.split(separator: "@")[0].unicodeScalars.prefix(200)))
             member = try members.create(email: input.email, name: name, passwordHash: nil)
             allowed = Scope.allowed(for: member.role)
         }
@@ -94,7 +97,7 @@ enum AuthHandlers {
         let found = try members.member(email: EmailRule.normalise(body.email))
         // Unknown emails cost the same time as wrong passwords.
         guard let found, let hash = found.passwordHash, hasher.verify(body.password, against: hash) else {
-            if found == nil { _ = hasher.hash(body.password) }
+            if found?.passwordHash == nil { _ = hasher.hash(body.password) }
             throw AuthProblems.badCredentials("The email or password is wrong.")
         }
         if hasher.needsRehash(hash), let stronger = hasher.hash(body.password) {

@@ -46,12 +46,16 @@ struct Authenticator {
         } catch {
             throw AuthProblems.invalid()
         }
+        guard let memberID = Int64(claims.sub) else { throw AuthProblems.invalid() }
+        // Revoked are: this token (logout) and every token of a session whose refresh family was revoked.
         let rows = try connection.query(
             """
-            SELECT m.id, m.email, m.role, EXISTS (SELECT FROM revoked_tokens WHERE jti = $2) AS revoked
+            SELECT m.id, m.email, m.role,
+                   EXISTS (SELECT FROM revoked_tokens WHERE jti = $2)
+                   OR EXISTS (SELECT FROM refresh_tokens WHERE family::text = $3 AND revoked_at IS NOT NULL) AS revoked
             FROM members m WHERE m.id = $1
-            """, [claims.sub, claims.jti])
-        guard let row = rows.first, Int64(claims.sub) != nil, try !row.bool("revoked") else { throw AuthProblems.invalid() }
+            """, [String(memberID), claims.jti, claims.sid ?? ""])
+        guard let row = rows.first, try !row.bool("revoked") else { throw AuthProblems.invalid() }
         let role = try row.string("role")
         let scopes = (Scope.parse(claims.scope) ?? []).intersection(Scope.allowed(for: role))
         return Principal(

@@ -26,8 +26,12 @@ struct BookInput: RequestBody {
         } else {
             validation.check([title as Any?, author, isbn, year, copies].contains { $0 != nil }, "", "must change at least one field")
         }
-        if let title = clean.title { validation.check((1...500).contains(title.count), "/title", "must have 1 to 500 characters") }
-        if let author = clean.author { validation.check((1...300).contains(author.count), "/author", "must have 1 to 300 characters") }
+        if let title = clean.title {
+            validation.check((1...500).contains(title.unicodeScalars.count), "/title", "must have 1 to 500 characters")
+        }
+        if let author = clean.author {
+            validation.check((1...300).contains(author.unicodeScalars.count), "/author", "must have 1 to 300 characters")
+        }
         if let isbn = clean.isbn { validation.check(ISBN.isValid(isbn), "/isbn", "must be an ISBN-10 or ISBN-13 with a correct check digit") }
         if let year { validation.check((-3000...3000).contains(year), "/year", "must be from -3000 to 3000") }
         if let copies { validation.check((0...10_000).contains(copies), "/copies", "must be from 0 to 10000") }

@@ -19,7 +19,7 @@ enum ChatHandlers {
         let name = try conversationName(context)
         let body = try request.decode(ChatBody.self)
         var validation = Validation()
-        validation.check((1...4000).contains(body.message.count) && !body.message.allSatisfy(\.isWhitespace),
+        validation.check((1...4000).contains(body.message.unicodeScalars.count) && !body.message.allSatisfy(\.isWhitespace),
                          "/message", "must have 1 to 4000 characters")
         try validation.finish()
         let principal = try context.principal()
@@ -44,7 +44,7 @@ enum ChatHandlers {
         let query = try request.query()
         try query.allowOnly(["limit", "cursor"])
         let name = try conversationName(context)
-        let paging = try KeyPaging(query, sort: "seq", filter: name, defaultLimit: 50)
+        let paging = try KeyPaging(query, sort: "seq", filter: name, defaultLimit: 50, maxKey: Int64(Int32.max))
         let store = ConversationStore(connection: try context.connection(), memberID: try context.principal().memberID)
         guard let conversation = try store.find(name: name) else { throw Problem.notFound("You have no conversation '\(name)'.") }
         let rows = try store.messages(conversation: conversation, after: Int(paging.position ?? 0), limit: paging.limit + 1)

@@ -38,11 +38,13 @@ struct ConversationStore {
 
     /// The conversation's row id, created on first use, locked until the transaction ends.
     func lockOrCreate(name: String) throws -> Int64 {
+        // One statement creates the row or locks the existing one (DO UPDATE takes the row lock),
+        // so a DELETE racing in between cannot leave us without a row.
         try connection.query(
-            "INSERT INTO conversations (member_id, name) VALUES ($1, $2) ON CONFLICT (member_id, name) DO NOTHING",
-            [String(memberID), name])
-        return try connection.query(
-            "SELECT id FROM conversations WHERE member_id = $1 AND name = $2 FOR UPDATE", [String(memberID), name])[0].int64("id")
+            """
+            INSERT INTO conversations (member_id, name) VALUES ($1, $2)
+            ON CONFLICT (member_id, name) DO UPDATE SET updated_at = conversations.updated_at RETURNING id
+            """, [String(memberID), name])[0].int64("id")
     }
 
     /// The conversation's row id, if the member has one with this name.

@@ -114,7 +114,9 @@ struct Librarian: Assistant {
         guard let first = history.messages.first(where: { $0.role == "user" }) else {
             return Reply(text: "This is the first thing you have asked me.", meta: ReplyMeta(intent: "history"))
         }
-        return Reply(text: "You first asked: “\(first.content)”", meta: ReplyMeta(intent: "history"))
+        let quoted = first.content.unicodeScalars.count > 300
+            ? String(String.UnicodeScalarView(first.content.unicodeScalars.prefix(300))) + "…" : first.content
+        return Reply(text: "You first asked: “\(quoted)”", meta: ReplyMeta(intent: "history"))
     }
 
     private func count(_ history: History) -> Reply {

@@ -10,11 +10,13 @@ struct DatabaseLibraryTools: LibraryTools {
     let config: Config
 
     func books(byAuthor author: String, limit: Int) throws -> [Book] {
-        try BookStore(connection: connection).page(BookListQuery(Query(parsing: "author=\(URLEncoding.component(author))&limit=\(limit)"))).books
+        let author = String(author.prefix(300))
+        return try BookStore(connection: connection).page(BookListQuery(Query(parsing: "author=\(URLEncoding.component(author))&limit=\(limit)"))).books
     }
 
     func books(about text: String, limit: Int) throws -> [Book] {
-        try BookStore(connection: connection).page(BookListQuery(Query(parsing: "q=\(URLEncoding.component(text))&limit=\(limit)"))).books
+        let text = String(text.prefix(200))
+        return try BookStore(connection: connection).page(BookListQuery(Query(parsing: "q=\(URLEncoding.component(text))&limit=\(limit)"))).books
     }
 
     func book(id: Int64) throws -> Book? { try BookStore(connection: connection).book(id: id) }

@@ -32,7 +32,7 @@ enum LoanHandlers {
         let days = body.days ?? defaultDays
         validation.check((1...30).contains(days), "/days", "must be from 1 to 30")
         let name = body.borrowerName?.trimmingCharacters(in: .whitespaces)
-        if let name { validation.check((1...200).contains(name.count), "/borrower_name", "must have 1 to 200 characters") }
+        if let name { validation.check((1...200).contains(name.unicodeScalars.count), "/borrower_name", "must have 1 to 200 characters") }
         try validation.finish()
         let loan = try LoanStore(connection: context.connection()).checkOut(
             bookID: bookID, memberID: context.principal().memberID, borrowerName: name, days: days,

@@ -11,14 +11,13 @@ struct LoanStore {
     /// Lends a copy of a book to a member; 404 unknown book, 409 no free copy or too many loans.
     func checkOut(bookID: Int64, memberID: Int64, borrowerName: String?, days: Int, maxLoans: Int) throws -> Loan {
         try connection.transaction {
-            // The member's row lock serialises this member's borrowing, so the loan limit holds.
-            let member = try connection.query(
-                """
-                SELECT name, (SELECT count(*) FROM loans WHERE member_id = m.id AND returned_at IS NULL) AS active
-                FROM members m WHERE id = $1 FOR UPDATE
-                """, [String(memberID)])
+            // The member's row lock serialises this member's borrowing. The count is a second
+            // statement so that it sees loans committed while this one waited for the lock.
+            let member = try connection.query("SELECT name FROM members WHERE id = $1 FOR UPDATE", [String(memberID)])
             guard let member = member.first else { throw AuthProblems.invalid() }
-            guard try member.int("active") < maxLoans else { throw LoanProblems.limit(maxLoans) }
+            let active = try connection.query(
+                "SELECT count(*) AS active FROM loans WHERE member_id = $1 AND returned_at IS NULL", [String(memberID)])
+            guard try active[0].int("active") < maxLoans else { throw LoanProblems.limit(maxLoans) }
             let taken = try connection.query(
                 """
                 UPDATE books SET available_copies = available_copies - 1, updated_at = now()
