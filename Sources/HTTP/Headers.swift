@@ -36,10 +36,12 @@ public struct Headers: Sendable, Equatable, Sequence {
         fields.removeAll { $0.name.lowercased() == key }
     }
 
+    /// Iterates the fields in order.
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
         fields.makeIterator()
     }
 
+    /// Equal when the same fields come in the same order.
     public static func == (lhs: Headers, rhs: Headers) -> Bool {
         lhs.fields.elementsEqual(rhs.fields) { $0.name == $1.name && $0.value == $1.value }
     }

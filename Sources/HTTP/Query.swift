@@ -70,6 +70,7 @@ public struct Query: Sendable, Equatable {
         }
     }
 
+    /// Equal when the same names and values come in the same order.
     public static func == (lhs: Query, rhs: Query) -> Bool {
         lhs.items.elementsEqual(rhs.items) { $0.name == $1.name && $0.value == $1.value }
     }

@@ -51,6 +51,7 @@ public struct PageMeta: Sendable, Encodable, Equatable {
         case limit
     }
 
+    /// Encodes `next_cursor` as null on the last page rather than leaving it out.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(nextCursor, forKey: .nextCursor)

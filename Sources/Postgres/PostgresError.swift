@@ -9,20 +9,34 @@ public struct SQLState: Sendable, Hashable, CustomStringConvertible {
     /// Wraps a five-character code.
     public init(_ code: String) { self.code = code }
 
+    /// The code (or the kind and message), for logs.
     public var description: String { code }
 
+    /// 23505 unique_violation.
     public static let uniqueViolation = SQLState("23505")
+    /// 23503 foreign_key_violation.
     public static let foreignKeyViolation = SQLState("23503")
+    /// 23514 check_violation.
     public static let checkViolation = SQLState("23514")
+    /// 23502 not_null_violation.
     public static let notNullViolation = SQLState("23502")
+    /// 40001 serialization_failure.
     public static let serializationFailure = SQLState("40001")
+    /// 40P01 deadlock_detected.
     public static let deadlockDetected = SQLState("40P01")
+    /// 55P03 lock_not_available (lock_timeout, NOWAIT).
     public static let lockNotAvailable = SQLState("55P03")
+    /// 57014 query_canceled (statement_timeout).
     public static let queryCanceled = SQLState("57014")
+    /// 57P01 admin_shutdown.
     public static let adminShutdown = SQLState("57P01")
+    /// 57P02 crash_shutdown.
     public static let crashShutdown = SQLState("57P02")
+    /// 57P03 cannot_connect_now.
     public static let cannotConnectNow = SQLState("57P03")
+    /// 42501 insufficient_privilege.
     public static let insufficientPrivilege = SQLState("42501")
+    /// 42P01 undefined_table.
     public static let undefinedTable = SQLState("42P01")
 
     /// Class 08 (connection exception) or a shutdown: the connection cannot be used again.
@@ -66,6 +80,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         kind == .connection || (sqlState?.meansConnectionLost ?? false)
     }
 
+    /// The code (or the kind and message), for logs.
     public var description: String {
         switch kind {
         case .connection: "connection: \(message)"

@@ -41,7 +41,8 @@ public struct App {
             logDetail = mapped.logDetail
             response = mapped.problem.response(requestID: request.requestID)
         }
-        log.write(request: request, response: response, started: started, detail: logDetail, member: caller.map { String($0.memberID) })
+        log.write(
+            request: request, response: response, started: started, detail: logDetail, member: caller.map { String($0.memberID) })
         return response
     }
 

@@ -122,7 +122,8 @@ public struct Config: Sendable, Equatable {
         return number
     }
 
-    private static func text(_ environment: [String: String], _ name: String, default value: String) throws(ConfigError) -> String {
+    private static func text(_ environment: [String: String], _ name: String, default value: String) throws(ConfigError) -> String
+    {
         guard let text = environment[name] else { return value }
         guard (1...200).contains(text.count), text.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
             throw ConfigError(description: "\(name) must be 1 to 200 printable ASCII characters without spaces")

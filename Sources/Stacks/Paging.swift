@@ -36,7 +36,9 @@ struct KeyPaging {
         _ request: Request, rows: [Item], key: (Item) -> Int64, noun: String
     ) -> Response {
         let page = Array(rows.prefix(limit))
-        let next = rows.count > limit ? page.last.map { Cursor(sort: sort, filterFingerprint: filter, values: [String(key($0))]).token } : nil
+        let next =
+            rows.count > limit
+            ? page.last.map { Cursor(sort: sort, filterFingerprint: filter, values: [String(key($0))]).token } : nil
         var response = Response.success(
             page, message: "\(page.count) \(noun)\(page.count == 1 ? "" : "s")", meta: PageMeta(nextCursor: next, limit: limit))
         if let next { response.headers.set("Link", "<\(PageLinks.next(request, cursor: next))>; rel=\"next\"") }

@@ -14,7 +14,9 @@ enum Problems {
             return (.serviceUnavailable("The database is unavailable; try again shortly.", retryAfter: 1), error.description)
         case let error as PostgresError where error.sqlState == .checkViolation || error.sqlState == .notNullViolation:
             // Validation should have caught it; the database's constraint is the last line.
-            return (Problem.validation([FieldError(pointer: "", detail: "a value is out of the accepted range")]), error.description)
+            return (
+                Problem.validation([FieldError(pointer: "", detail: "a value is out of the accepted range")]), error.description
+            )
         case let error as PostgresError where error.sqlState?.code.hasPrefix("22") == true:
             return (Problem.badRequest("A value in the request is not of the expected form."), error.description)
         case let error as PostgresError where error.sqlState == .queryCanceled:

@@ -39,7 +39,8 @@ func testDatabaseParameters() throws -> [String: String] {
         let isbn = try #require(try connection.query("SELECT isbn FROM books ORDER BY id LIMIT 1").first?.string("isbn"))
         do {
             try connection.query(
-                "INSERT INTO books (title, author, isbn, year, copies, available_copies) VALUES ('t', 'a', $1, 2000, 1, 1)", [isbn])
+                "INSERT INTO books (title, author, isbn, year, copies, available_copies) VALUES ('t', 'a', $1, 2000, 1, 1)",
+                [isbn])
             Issue.record("duplicate accepted")
         } catch {
             #expect(error.sqlState == .uniqueViolation)
@@ -77,7 +78,8 @@ func testDatabaseParameters() throws -> [String: String] {
     func noDDL() throws {
         let connection = try Connection(parameters: testDatabaseParameters())
         for statement in [
-            "CREATE TABLE public.intruder (id int)", "CREATE TEMP TABLE intruder (id int)", "DROP TABLE books", "ALTER TABLE books ADD COLUMN x int",
+            "CREATE TABLE public.intruder (id int)", "CREATE TEMP TABLE intruder (id int)", "DROP TABLE books",
+            "ALTER TABLE books ADD COLUMN x int",
             "DELETE FROM schema_migrations",
         ] {
             #expect(throws: PostgresError.self, "\(statement)") { try connection.query(statement) }

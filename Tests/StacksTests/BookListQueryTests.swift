@@ -70,9 +70,12 @@ import Testing
 }
 
 @Suite struct ISBNTests {
-    @Test("accepts valid ISBN-10 and ISBN-13, X included", arguments: ["0201633612", "0306406152", "9780306406157", "080442957X"])
+    @Test(
+        "accepts valid ISBN-10 and ISBN-13, X included", arguments: ["0201633612", "0306406152", "9780306406157", "080442957X"])
     func valid(isbn: String) { #expect(ISBN.isValid(isbn)) }
 
-    @Test("refuses wrong check digits and shapes", arguments: ["0201633613", "9780306406158", "030640615", "X306406152", "97803064061570", "０306406152"])
+    @Test(
+        "refuses wrong check digits and shapes",
+        arguments: ["0201633613", "9780306406158", "030640615", "X306406152", "97803064061570", "０306406152"])
     func invalid(isbn: String) { #expect(!ISBN.isValid(isbn)) }
 }

@@ -37,11 +37,15 @@ import Testing
     }
 
     let signer = TokenSigner(
-        keys: [JWTKey(id: "new", secret: Array(repeating: 1, count: 32)), JWTKey(id: "old", secret: Array(repeating: 2, count: 32))],
+        keys: [
+            JWTKey(id: "new", secret: Array(repeating: 1, count: 32)), JWTKey(id: "old", secret: Array(repeating: 2, count: 32)),
+        ],
         issuer: "stacks", audience: "stacks-api")
 
     func claims(now: Int, iss: String = "stacks", aud: String = "stacks-api") -> AccessClaims {
-        AccessClaims(iss: iss, aud: aud, sub: "7", iat: now, nbf: now, exp: now + 900, jti: "abcdefghij", scope: "read", role: "member", sid: nil)
+        AccessClaims(
+            iss: iss, aud: aud, sub: "7", iat: now, nbf: now, exp: now + 900, jti: "abcdefghij", scope: "read", role: "member",
+            sid: nil)
     }
 
     @Test("round-trips its own tokens and checks the clock with 30 s of leeway")
@@ -57,10 +61,12 @@ import Testing
     @Test("verifies with a second key during rotation and refuses unknown keys")
     func rotation() throws {
         let now = 1_800_000_000
-        let oldOnly = TokenSigner(keys: [JWTKey(id: "old", secret: Array(repeating: 2, count: 32))], issuer: "stacks", audience: "stacks-api")
+        let oldOnly = TokenSigner(
+            keys: [JWTKey(id: "old", secret: Array(repeating: 2, count: 32))], issuer: "stacks", audience: "stacks-api")
         let token = oldOnly.sign(claims(now: now))
         #expect(throws: Never.self) { try signer.verify(token, now: Date(timeIntervalSince1970: Double(now))) }
-        let retired = TokenSigner(keys: [JWTKey(id: "gone", secret: Array(repeating: 3, count: 32))], issuer: "stacks", audience: "stacks-api")
+        let retired = TokenSigner(
+            keys: [JWTKey(id: "gone", secret: Array(repeating: 3, count: 32))], issuer: "stacks", audience: "stacks-api")
         #expect(throws: TokenRejection(description: "unknown kid")) {
             try signer.verify(retired.sign(claims(now: now)), now: Date(timeIntervalSince1970: Double(now)))
         }
@@ -70,8 +76,12 @@ import Testing
     func issuerAudience() {
         let now = 1_800_000_000
         let at = Date(timeIntervalSince1970: Double(now))
-        #expect(throws: TokenRejection(description: "wrong iss")) { try signer.verify(signer.sign(claims(now: now, iss: "x")), now: at) }
-        #expect(throws: TokenRejection(description: "wrong aud")) { try signer.verify(signer.sign(claims(now: now, aud: "x")), now: at) }
+        #expect(throws: TokenRejection(description: "wrong iss")) {
+            try signer.verify(signer.sign(claims(now: now, iss: "x")), now: at)
+        }
+        #expect(throws: TokenRejection(description: "wrong aud")) {
+            try signer.verify(signer.sign(claims(now: now, aud: "x")), now: at)
+        }
     }
 
     @Test("refuses alg none in any case, and other algorithms", arguments: ["none", "None", "NONE", "HS512", "RS256", "hs256"])

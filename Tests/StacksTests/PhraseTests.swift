@@ -4,10 +4,12 @@ import Testing
 @testable import Stacks
 
 @Suite struct PhraseTests {
-    @Test("finds ordinals in words, digits and 'last'", arguments: [
-        ("What was the first item?", 0), ("is the SECOND one available", 1), ("borrow the 3rd", 2), ("book number 4", 3),
-        ("#5 please", 4), ("the last book you mentioned", -1), ("item 10", 9),
-    ])
+    @Test(
+        "finds ordinals in words, digits and 'last'",
+        arguments: [
+            ("What was the first item?", 0), ("is the SECOND one available", 1), ("borrow the 3rd", 2), ("book number 4", 3),
+            ("#5 please", 4), ("the last book you mentioned", -1), ("item 10", 9),
+        ])
     func ordinals(message: String, expected: Int) {
         #expect(Phrase(message).ordinal == expected)
     }

@@ -63,8 +63,10 @@ struct KeyStore {
 
     /// The member's keys, newest first.
     func keys(memberID: Int64) throws -> [APIKeyInfo] {
-        try connection.query("SELECT \(APIKeyInfo.columns) FROM api_keys WHERE member_id = $1 ORDER BY id DESC", [String(memberID)])
-            .map(APIKeyInfo.init(row:))
+        try connection.query(
+            "SELECT \(APIKeyInfo.columns) FROM api_keys WHERE member_id = $1 ORDER BY id DESC", [String(memberID)]
+        )
+        .map(APIKeyInfo.init(row:))
     }
 
     /// Revokes one of the member's keys; revoking twice is fine; someone else's key is nil (404).

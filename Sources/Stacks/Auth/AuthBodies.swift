@@ -72,7 +72,8 @@ struct GenerateKeyBody: RequestBody {
         var requested: Set<Scope>?
         if let scopes {
             let parsed = scopes.compactMap(Scope.init(rawValue:))
-            validation.check(parsed.count == scopes.count && !scopes.isEmpty, "/scopes", "must be a non-empty list of read, write, admin")
+            validation.check(
+                parsed.count == scopes.count && !scopes.isEmpty, "/scopes", "must be a non-empty list of read, write, admin")
             requested = Set(parsed)
         }
         try validation.finish()

@@ -12,7 +12,8 @@ enum AuthHandlers {
         try request.query().allowOnly([])
         let body = try request.decode(RegisterBody.self).validated()
         guard let hash = context.config.passwordHasher.hash(body.password) else { throw Problem.internalError() }
-        let member = try MemberStore(connection: context.connection()).create(email: body.email, name: body.name, passwordHash: hash)
+        let member = try MemberStore(connection: context.connection()).create(
+            email: body.email, name: body.name, passwordHash: hash)
         var response = Response.success(member, message: "Registered", status: .created)
         response.headers.set("Location", "/api/auth/me")
         return response
@@ -31,7 +32,8 @@ enum AuthHandlers {
             let caller = try context.authenticate(request)
             guard caller.scopes.contains(.write) else { throw AuthProblems.insufficientScope(.write) }
             guard caller.email == input.email else {
-                throw Problem("forbidden", title: "Forbidden", status: .forbidden, detail: "A token may only mint keys for its own member.")
+                throw Problem(
+                    "forbidden", title: "Forbidden", status: .forbidden, detail: "A token may only mint keys for its own member.")
             }
             guard let found = try members.member(id: caller.memberID) else { throw AuthProblems.invalid() }
             member = found
@@ -66,7 +68,8 @@ enum AuthHandlers {
         }
         let (key, info) = try KeyStore(connection: connection).create(memberID: member.id, label: input.label, scopes: allowed)
         return Response.success(
-            GeneratedKey(apiKey: key, email: member.email, keyID: info.id, prefix: info.prefix, scopes: info.scopes, label: info.label),
+            GeneratedKey(
+                apiKey: key, email: member.email, keyID: info.id, prefix: info.prefix, scopes: info.scopes, label: info.label),
             message: "API key generated. Store it now: it is shown only once.", status: .created)
     }
 
@@ -112,7 +115,8 @@ enum AuthHandlers {
     static func refresh(_ request: Request, _ context: RequestContext) throws -> Response {
         try request.query().allowOnly([])
         let body = try request.decode(RefreshBody.self)
-        let pair = try SessionStore(connection: context.connection(), config: context.config, now: context.now).rotate(body.refreshToken)
+        let pair = try SessionStore(connection: context.connection(), config: context.config, now: context.now).rotate(
+            body.refreshToken)
         return noStore(Response.success(pair, message: "Token refreshed"))
     }
 
@@ -128,7 +132,9 @@ enum AuthHandlers {
         let sessions = SessionStore(connection: connection, config: context.config, now: context.now)
         try connection.transaction {
             if let session { try sessions.revokeFamily(session) }
-            if let token = body?.refreshToken, let family = try sessions.family(ofRefreshToken: token, memberID: principal.memberID) {
+            if let token = body?.refreshToken,
+                let family = try sessions.family(ofRefreshToken: token, memberID: principal.memberID)
+            {
                 try sessions.revokeFamily(family)
             }
             try sessions.revokeAccessToken(jti: jti, expires: expires)
@@ -145,7 +151,8 @@ enum AuthHandlers {
         }
         let via: String
         if case .apiKey = principal.credential { via = "api_key" } else { via = "access_token" }
-        return Response.success(Me(member: member, scopes: principal.scopes.sorted().map(\.rawValue), authenticatedWith: via), message: "You")
+        return Response.success(
+            Me(member: member, scopes: principal.scopes.sorted().map(\.rawValue), authenticatedWith: via), message: "You")
     }
 
     private static func noStore(_ response: Response) -> Response {

@@ -88,7 +88,9 @@ enum AuthProblems {
         Problem(
             "insufficient-scope", title: "Insufficient scope", status: .forbidden,
             detail: "This needs the '\(scope.rawValue)' scope, which your credential does not carry.",
-            headers: Headers([("WWW-Authenticate", "Bearer realm=\"stacks\", error=\"insufficient_scope\", scope=\"\(scope.rawValue)\"")]))
+            headers: Headers([
+                ("WWW-Authenticate", "Bearer realm=\"stacks\", error=\"insufficient_scope\", scope=\"\(scope.rawValue)\"")
+            ]))
     }
 
     /// 401 for a login, key or refresh request with wrong secrets.

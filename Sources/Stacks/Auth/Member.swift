@@ -51,7 +51,10 @@ struct MemberStore {
                 [email, name, passwordHash])
             return try Member(row: rows[0])
         } catch {
-            if error.sqlState == .uniqueViolation { throw Problem("conflict", title: "Conflict", status: .conflict, detail: "An account with this email already exists.") }
+            if error.sqlState == .uniqueViolation {
+                throw Problem(
+                    "conflict", title: "Conflict", status: .conflict, detail: "An account with this email already exists.")
+            }
             throw error
         }
     }

@@ -23,6 +23,7 @@ public enum Scope: String, Sendable, Codable, CaseIterable, Comparable {
     /// The canonical text form, ordered read, write, admin.
     static func text(_ scopes: Set<Scope>) -> String { scopes.sorted().map(\.rawValue).joined(separator: " ") }
 
+    /// Orders scopes read, write, admin.
     public static func < (lhs: Scope, rhs: Scope) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }

@@ -4,12 +4,19 @@ import Postgres
 
 /// A book of the catalog.
 public struct Book: Sendable, Equatable, Encodable {
+    /// The book's id.
     public let id: Int64
+    /// The title.
     public let title: String
+    /// The author or authors.
     public let author: String
+    /// ISBN-10 or ISBN-13, without hyphens.
     public let isbn: String
+    /// Year of publication.
     public let year: Int
+    /// Copies the library owns.
     public let copies: Int
+    /// Copies not on loan.
     public let availableCopies: Int
 
     /// Whether at least one copy can be borrowed.
@@ -37,6 +44,7 @@ public struct Book: Sendable, Equatable, Encodable {
         case availableCopies = "available_copies"
     }
 
+    /// Encodes the API fields, `available` included.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)

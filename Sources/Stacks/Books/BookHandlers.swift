@@ -88,6 +88,8 @@ enum BookProblems {
     static func onLoan(_ count: Int) -> Problem {
         Problem(
             "conflict", title: "Conflict", status: .conflict,
-            detail: "\(count) cop\(count == 1 ? "y is" : "ies are") on loan; wait until \(count == 1 ? "it is" : "they are") returned.")
+            detail:
+                "\(count) cop\(count == 1 ? "y is" : "ies are") on loan; wait until \(count == 1 ? "it is" : "they are") returned."
+        )
     }
 }

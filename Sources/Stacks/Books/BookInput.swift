@@ -19,12 +19,14 @@ struct BookInput: RequestBody {
         clean.author = author?.trimmingCharacters(in: .whitespaces)
         clean.isbn = isbn.map { $0.replacingOccurrences(of: "-", with: "").replacingOccurrences(of: " ", with: "").uppercased() }
         if creating {
-            for (name, value) in [("title", title as Any?), ("author", author), ("isbn", isbn), ("year", year)] where value == nil {
+            for (name, value) in [("title", title as Any?), ("author", author), ("isbn", isbn), ("year", year)] where value == nil
+            {
                 validation.check(false, "/\(name)", "is required")
             }
             if clean.copies == nil { clean.copies = 1 }
         } else {
-            validation.check([title as Any?, author, isbn, year, copies].contains { $0 != nil }, "", "must change at least one field")
+            validation.check(
+                [title as Any?, author, isbn, year, copies].contains { $0 != nil }, "", "must change at least one field")
         }
         if let title = clean.title {
             validation.check((1...500).contains(title.unicodeScalars.count), "/title", "must have 1 to 500 characters")
@@ -32,7 +34,9 @@ struct BookInput: RequestBody {
         if let author = clean.author {
             validation.check((1...300).contains(author.unicodeScalars.count), "/author", "must have 1 to 300 characters")
         }
-        if let isbn = clean.isbn { validation.check(ISBN.isValid(isbn), "/isbn", "must be an ISBN-10 or ISBN-13 with a correct check digit") }
+        if let isbn = clean.isbn {
+            validation.check(ISBN.isValid(isbn), "/isbn", "must be an ISBN-10 or ISBN-13 with a correct check digit")
+        }
         if let year { validation.check((-3000...3000).contains(year), "/year", "must be from -3000 to 3000") }
         if let copies { validation.check((0...10_000).contains(copies), "/copies", "must be from 0 to 10000") }
         try validation.finish()
@@ -49,9 +53,13 @@ enum ISBN {
             var sum = 0
             for (index, character) in characters.enumerated() {
                 let value: Int
-                if let digit = character.wholeNumberValue, character.isASCII { value = digit }
-                else if character == "X" && index == 9 { value = 10 }
-                else { return false }
+                if let digit = character.wholeNumberValue, character.isASCII {
+                    value = digit
+                } else if character == "X" && index == 9 {
+                    value = 10
+                } else {
+                    return false
+                }
                 sum += value * (10 - index)
             }
             return sum % 11 == 0

@@ -49,7 +49,9 @@ struct BookListQuery: Sendable, Equatable {
             guard let cursor = Cursor(token: token), cursor.matches(sort: Self.spec(sort), filter: filterFingerprint),
                 cursor.values.count == sort.count,
                 zip(sort, cursor.values).allSatisfy({ key, value in
-                    key.sqlType == "text" ? value.unicodeScalars.count <= 500 : Int32(value) != nil || (key.sqlType == "bigint" && Int64(value) != nil)
+                    key.sqlType == "text"
+                        ? value.unicodeScalars.count <= 500
+                        : Int32(value) != nil || (key.sqlType == "bigint" && Int64(value) != nil)
                 })
             else {
                 throw Problem.badRequest("The cursor is not valid for this query; start again without it.")

@@ -39,7 +39,10 @@ struct BookStore {
                     available_copies = coalesce($6::int, copies) - (copies - available_copies), updated_at = now()
                 WHERE id = $1 RETURNING \(Book.columns)
                 """,
-                [String(current.id), input.title, input.author, input.isbn, input.year.map(String.init), input.copies.map(String.init)])
+                [
+                    String(current.id), input.title, input.author, input.isbn, input.year.map(String.init),
+                    input.copies.map(String.init),
+                ])
             return try Book(row: rows[0])
         } catch {
             if error.sqlState == .uniqueViolation { throw BookProblems.duplicateISBN() }

@@ -19,8 +19,9 @@ enum ChatHandlers {
         let name = try conversationName(context)
         let body = try request.decode(ChatBody.self)
         var validation = Validation()
-        validation.check((1...4000).contains(body.message.unicodeScalars.count) && !body.message.allSatisfy(\.isWhitespace),
-                         "/message", "must have 1 to 4000 characters")
+        validation.check(
+            (1...4000).contains(body.message.unicodeScalars.count) && !body.message.allSatisfy(\.isWhitespace),
+            "/message", "must have 1 to 4000 characters")
         try validation.finish()
         let principal = try context.principal()
         let connection = try context.connection()

@@ -56,10 +56,12 @@ struct ConversationStore {
     /// Every message, oldest first, with the assistant's metadata.
     func history(conversation: Int64) throws -> [ChatMessage] {
         try connection.query(
-            "SELECT seq, role, content, meta::text AS meta FROM messages WHERE conversation_id = $1 ORDER BY seq", [String(conversation)]
+            "SELECT seq, role, content, meta::text AS meta FROM messages WHERE conversation_id = $1 ORDER BY seq",
+            [String(conversation)]
         ).map { row in
             let role = try row.string("role")
-            let meta = role == "assistant" ? try? JSONDecoder().decode(ReplyMeta.self, from: Data(try row.string("meta").utf8)) : nil
+            let meta =
+                role == "assistant" ? try? JSONDecoder().decode(ReplyMeta.self, from: Data(try row.string("meta").utf8)) : nil
             return ChatMessage(seq: try row.int("seq"), role: role, content: try row.string("content"), meta: meta)
         }
     }
@@ -80,8 +82,11 @@ struct ConversationStore {
             SELECT seq, role, content, \(SQLTime.iso("created_at")) AS created_at FROM messages
             WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3
             """, [String(conversation), String(seq), String(limit)]
-        ).map { MessageView(id: try $0.int("seq"), role: try $0.string("role"), content: try $0.string("content"),
-                            createdAt: try $0.string("created_at")) }
+        ).map {
+            MessageView(
+                id: try $0.int("seq"), role: try $0.string("role"), content: try $0.string("content"),
+                createdAt: try $0.string("created_at"))
+        }
     }
 
     /// A page of the member's conversations, newest first, before row id `before`.

@@ -19,7 +19,9 @@ struct Librarian: Assistant {
         if text.startsWith("borrow") || text.has("check out") || text.has("i want to borrow") || text.has("can i borrow") {
             return try borrow(text, history, tools)
         }
-        if text.startsWith("return") || text.has("give back") || text.has("bring back") { return try giveBack(text, history, tools) }
+        if text.startsWith("return") || text.has("give back") || text.has("bring back") {
+            return try giveBack(text, history, tools)
+        }
         if text.has("available") || text.has("can i get") { return try availability(text, history, tools) }
         if let author = text.after(["books by", "written by", "anything by", "by"]) { return try search(author: author, tools) }
         if let topic = text.after(["books about", "about", "books on", "search for", "find", "looking for"]) {
@@ -32,16 +34,18 @@ struct Librarian: Assistant {
     // MARK: abilities
 
     private func search(author: String, _ tools: LibraryTools) throws -> Reply {
-        list(try tools.books(byAuthor: author, limit: Self.listLength), empty: "I found no books by “\(author)”.",
-             heading: "Here are books by “\(author)”:")
+        list(
+            try tools.books(byAuthor: author, limit: Self.listLength), empty: "I found no books by “\(author)”.",
+            heading: "Here are books by “\(author)”:")
     }
 
     private func search(topic: String, _ tools: LibraryTools) throws -> Reply {
         let words = topic.split(separator: " ").filter { !["books", "book", "some", "any", "a", "the", "me"].contains($0) }
         let query = words.joined(separator: " ")
         guard !query.isEmpty else { return help(false) }
-        return list(try tools.books(about: query, limit: Self.listLength), empty: "I found no books about “\(query)”.",
-                    heading: "Here are books about “\(query)”:")
+        return list(
+            try tools.books(about: query, limit: Self.listLength), empty: "I found no books about “\(query)”.",
+            heading: "Here are books about “\(query)”:")
     }
 
     private func list(_ books: [Book], empty: String, heading: String) -> Reply {
@@ -57,7 +61,8 @@ struct Librarian: Assistant {
 
     private func availability(_ text: Phrase, _ history: History, _ tools: LibraryTools) throws -> Reply {
         guard let book = try history.book(for: text, tools) else { return unresolved(history) }
-        let answer = book.available
+        let answer =
+            book.available
             ? "Yes: “\(book.title)” has \(book.availableCopies) of \(book.copies) \(book.copies == 1 ? "copy" : "copies") available."
             : "No: every copy of “\(book.title)” is on loan right now."
         return Reply(text: answer, meta: ReplyMeta(intent: "availability", focus: book.id))
@@ -73,7 +78,8 @@ struct Librarian: Assistant {
                 text: "Done: you have borrowed “\(book.title)”. It is due back on \(loan.dueDate.prefix(10)).",
                 meta: ReplyMeta(intent: "borrow", focus: book.id, loan: loan.id))
         } catch let problem as Problem {
-            return Reply(text: "I could not borrow “\(book.title)”: \(problem.detail)", meta: ReplyMeta(intent: "borrow", focus: book.id))
+            return Reply(
+                text: "I could not borrow “\(book.title)”: \(problem.detail)", meta: ReplyMeta(intent: "borrow", focus: book.id))
         }
     }
 
@@ -90,13 +96,15 @@ struct Librarian: Assistant {
         }
         guard let loan else {
             return Reply(
-                text: active.isEmpty ? "You have nothing on loan." : "Which one? Say “what have I borrowed?” and then “return the first one”.",
+                text: active.isEmpty
+                    ? "You have nothing on loan." : "Which one? Say “what have I borrowed?” and then “return the first one”.",
                 meta: ReplyMeta(intent: "return"))
         }
         do {
             let returned = try tools.giveBack(loanID: loan.id)
-            return Reply(text: "Thank you: “\(returned.bookTitle)” is returned.",
-                         meta: ReplyMeta(intent: "return", focus: returned.bookID, loan: returned.id))
+            return Reply(
+                text: "Thank you: “\(returned.bookTitle)” is returned.",
+                meta: ReplyMeta(intent: "return", focus: returned.bookID, loan: returned.id))
         } catch let problem as Problem {
             return Reply(text: "I could not return “\(loan.bookTitle)”: \(problem.detail)", meta: ReplyMeta(intent: "return"))
         }
@@ -104,36 +112,46 @@ struct Librarian: Assistant {
 
     private func loans(_ tools: LibraryTools) throws -> Reply {
         let active = try tools.activeLoans()
-        guard !active.isEmpty else { return Reply(text: "You have nothing on loan.", meta: ReplyMeta(intent: "loans", items: [])) }
-        let lines = active.enumerated().map { "\($0.offset + 1). “\($0.element.bookTitle)”, due \($0.element.dueDate.prefix(10))" }
-        return Reply(text: (["You have borrowed:"] + lines).joined(separator: "\n"),
-                     meta: ReplyMeta(intent: "loans", items: active.compactMap(\.bookID)))
+        guard !active.isEmpty else {
+            return Reply(text: "You have nothing on loan.", meta: ReplyMeta(intent: "loans", items: []))
+        }
+        let lines = active.enumerated().map {
+            "\($0.offset + 1). “\($0.element.bookTitle)”, due \($0.element.dueDate.prefix(10))"
+        }
+        return Reply(
+            text: (["You have borrowed:"] + lines).joined(separator: "\n"),
+            meta: ReplyMeta(intent: "loans", items: active.compactMap(\.bookID)))
     }
 
     private func firstQuestion(_ history: History) -> Reply {
         guard let first = history.messages.first(where: { $0.role == "user" }) else {
             return Reply(text: "This is the first thing you have asked me.", meta: ReplyMeta(intent: "history"))
         }
-        let quoted = first.content.unicodeScalars.count > 300
+        let quoted =
+            first.content.unicodeScalars.count > 300
             ? String(String.UnicodeScalarView(first.content.unicodeScalars.prefix(300))) + "…" : first.content
         return Reply(text: "You first asked: “\(quoted)”", meta: ReplyMeta(intent: "history"))
     }
 
     private func count(_ history: History) -> Reply {
         let n = history.messages.count
-        return Reply(text: "Before this message, this conversation had \(n) message\(n == 1 ? "" : "s").", meta: ReplyMeta(intent: "history"))
+        return Reply(
+            text: "Before this message, this conversation had \(n) message\(n == 1 ? "" : "s").",
+            meta: ReplyMeta(intent: "history"))
     }
 
     private func unresolved(_ history: History) -> Reply {
-        Reply(text: history.latestItems == nil
+        Reply(
+            text: history.latestItems == nil
                 ? "Which book do you mean? Ask me to find some first, for example “books by Fowler”."
                 : "Which book do you mean? Say “the first one”, “the second one” or “it”.",
-              meta: ReplyMeta(intent: "help"))
+            meta: ReplyMeta(intent: "help"))
     }
 
     private func help(_ referenced: Bool) -> Reply {
         Reply(
-            text: (referenced ? "I have not listed any books yet, so I cannot tell which one you mean. " : "I did not understand that. ")
+            text: (referenced
+                ? "I have not listed any books yet, so I cannot tell which one you mean. " : "I did not understand that. ")
                 + "I can search the catalog (“books by Fowler”, “find books about design”), tell you about a listed book "
                 + "(“what was the second one?”, “is it available?”), borrow or return (“borrow the first one”, “return it”), "
                 + "list your loans (“what have I borrowed?”) and recall the conversation (“what did I ask first?”).",

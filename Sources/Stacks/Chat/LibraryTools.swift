@@ -11,18 +11,24 @@ struct DatabaseLibraryTools: LibraryTools {
 
     func books(byAuthor author: String, limit: Int) throws -> [Book] {
         let author = String(author.prefix(300))
-        return try BookStore(connection: connection).page(BookListQuery(Query(parsing: "author=\(URLEncoding.component(author))&limit=\(limit)"))).books
+        return try BookStore(connection: connection).page(
+            BookListQuery(Query(parsing: "author=\(URLEncoding.component(author))&limit=\(limit)"))
+        ).books
     }
 
     func books(about text: String, limit: Int) throws -> [Book] {
         let text = String(text.prefix(200))
-        return try BookStore(connection: connection).page(BookListQuery(Query(parsing: "q=\(URLEncoding.component(text))&limit=\(limit)"))).books
+        return try BookStore(connection: connection).page(
+            BookListQuery(Query(parsing: "q=\(URLEncoding.component(text))&limit=\(limit)"))
+        ).books
     }
 
     func book(id: Int64) throws -> Book? { try BookStore(connection: connection).book(id: id) }
 
     func activeLoans() throws -> [Loan] {
-        try LoanStore(connection: connection).page(memberID: memberID, status: nil, before: nil, limit: 100).filter { !$0.returned }
+        try LoanStore(connection: connection).page(memberID: memberID, status: nil, before: nil, limit: 100).filter {
+            !$0.returned
+        }
     }
 
     func borrow(bookID: Int64) throws -> Loan {

@@ -29,8 +29,10 @@ struct IdempotencyStore {
             }
             try connection.query(
                 "UPDATE idempotency_keys SET status = $3, headers = $4, body = $5 WHERE principal = $1 AND key = $2",
-                [principal, key.value, String(response.status.code), Self.storedHeaders(response.headers),
-                 String(decoding: response.body, as: UTF8.self)])
+                [
+                    principal, key.value, String(response.status.code), Self.storedHeaders(response.headers),
+                    String(decoding: response.body, as: UTF8.self),
+                ])
             return response
         }
     }
@@ -89,8 +91,10 @@ struct IdempotencyStore {
     }
 
     private static func status(_ code: Int) -> Status {
-        let known: [Status] = [.ok, .created, .noContent, .badRequest, .notFound, .conflict, .preconditionFailed,
-                               .unprocessableContent, .forbidden, .unsupportedMediaType, .contentTooLarge]
+        let known: [Status] = [
+            .ok, .created, .noContent, .badRequest, .notFound, .conflict, .preconditionFailed,
+            .unprocessableContent, .forbidden, .unsupportedMediaType, .contentTooLarge,
+        ]
         return known.first { $0.code == code } ?? Status(code, "Replayed")
     }
 }

@@ -32,7 +32,9 @@ enum LoanHandlers {
         let days = body.days ?? defaultDays
         validation.check((1...30).contains(days), "/days", "must be from 1 to 30")
         let name = body.borrowerName?.trimmingCharacters(in: .whitespaces)
-        if let name { validation.check((1...200).contains(name.unicodeScalars.count), "/borrower_name", "must have 1 to 200 characters") }
+        if let name {
+            validation.check((1...200).contains(name.unicodeScalars.count), "/borrower_name", "must have 1 to 200 characters")
+        }
         try validation.finish()
         let loan = try LoanStore(connection: context.connection()).checkOut(
             bookID: bookID, memberID: context.principal().memberID, borrowerName: name, days: days,
@@ -55,7 +57,9 @@ enum LoanHandlers {
         if let member = query.get("member") {
             guard principal.scopes.contains(.admin) else { throw AuthProblems.insufficientScope(.admin) }
             let members = MemberStore(connection: try context.connection())
-            let found = try Int64(member).flatMap { try members.member(id: $0) } ?? members.member(email: EmailRule.normalise(member))?.member
+            let found =
+                try Int64(member).flatMap { try members.member(id: $0) }
+                ?? members.member(email: EmailRule.normalise(member))?.member
             guard let found else { throw Problem.notFound("No member is '\(member)'.") }
             memberID = found.id
         }
