@@ -406,8 +406,7 @@ pools_stop() {
 # stack runs, in its own session (stopped with its group by deploy/down).
 maintain_start() {
   maintain_stop >/dev/null
-  clean_pg_env PGHOST="$RUN_DIR" PGPORT="$(pg_port)" PGUSER=postgres PGDATABASE="$DB_NAME" \
-    STACKS_IDEMPOTENCY_TTL="${STACKS_IDEMPOTENCY_TTL:-86400}" \
+  admin_env STACKS_IDEMPOTENCY_TTL="${STACKS_IDEMPOTENCY_TTL:-86400}" \
     setsid bash -c 'while :; do "$0"; sleep 3600; done' "$STACKS_ROOT/deploy/maintain" \
     </dev/null >>"$LOG_DIR/maintain.log" 2>&1 &
   echo $! >"$RUN_DIR/maintain.pid"

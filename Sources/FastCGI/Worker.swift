@@ -17,8 +17,8 @@ public struct FastCGIWorker {
         self.maxRequests = maxRequests
     }
 
-    /// Whether fd 0 is not a FastCGI socket, i.e. the process was started as plain CGI.
-    public static var isCGI: Bool { FCGX_IsCGI() != 0 }
+    /// Whether fd 0 is not a FastCGI socket, i.e. the process was started as plain CGI (asks libfcgi each time).
+    public static func startedAsCGI() -> Bool { FCGX_IsCGI() != 0 }
 
     /// Runs the accept loop, answering each request with `respond`, and returns when it should stop.
     public func run(_ respond: (Request) -> Response) {

@@ -31,9 +31,10 @@ public struct App {
             let (endpoint, parameters) = try router.match(method: request.method, path: request.path)
             var context = RequestContext(config: config, database: database, parameters: parameters, now: started, caller: nil)
             if let scope = endpoint.scope {
-                caller = try context.authenticate(request)
-                guard caller!.scopes.contains(scope) else { throw AuthProblems.insufficientScope(scope) }
-                context = RequestContext(config: config, database: database, parameters: parameters, now: started, caller: caller)
+                let principal = try context.authenticate(request)
+                guard principal.scopes.contains(scope) else { throw AuthProblems.insufficientScope(scope) }
+                context.caller = principal
+                caller = principal
             }
             response = try run(endpoint, request, context)
         } catch {

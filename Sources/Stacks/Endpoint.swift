@@ -15,8 +15,8 @@ public struct RequestContext {
     public let parameters: PathParameters
     /// The time the request arrived.
     public let now: Date
-    /// The authenticated caller, for endpoints that need a scope.
-    let caller: Principal?
+    /// The authenticated caller, for endpoints that need a scope (set by the app before the handler runs).
+    var caller: Principal?
 
     /// An open connection; a connection error becomes a 503.
     func connection() throws -> Connection {
@@ -52,6 +52,7 @@ public struct Endpoint: Sendable {
 /// A JSON request body type with the field names it accepts.
 protocol RequestBody: Decodable {
     /// The accepted top-level fields; any other is a 400.
+    // allow-global: a read-only protocol requirement; every body type meets it with a `static let` constant.
     static var fields: Set<String> { get }
 }
 

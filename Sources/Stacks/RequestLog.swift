@@ -31,7 +31,7 @@ public struct RequestLog {
     func write(request: Request, response: Response, started: Date, detail: String?, member: String? = nil) {
         let duration = (Date().timeIntervalSince(started) * 100_000).rounded() / 100
         let line = Line(
-            time: ISO8601DateFormatter().string(from: started),
+            time: started.formatted(.iso8601),
             level: response.status.code >= 500 ? "error" : "info",
             request_id: request.requestID, method: request.method, path: request.path,
             status: response.status.code, duration_ms: duration, member: member, pid: pid, error: detail)

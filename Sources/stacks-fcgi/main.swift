@@ -25,7 +25,7 @@ let app = App(
     config: config, database: Database(parameters: config.databaseParameters),
     log: RequestLog(pid: getpid()) { line in try? FileHandle.standardError.write(contentsOf: Data((line + "\n").utf8)) })
 
-if FastCGIWorker.isCGI {
+if FastCGIWorker.startedAsCGI() {
     CGIRequest.serve(environment: environment, bodyLimit: config.maxBody, app.respond(to:))
 } else {
     Signals.install()

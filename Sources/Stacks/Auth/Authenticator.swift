@@ -33,7 +33,7 @@ struct Authenticator {
             """, [SHA256.hex(key)])
         guard let row = rows.first else { throw AuthProblems.invalid() }
         let role = try row.string("role")
-        let scopes = (Scope.parse(try row.string("scopes")) ?? []).intersection(Scope.allowed(for: role))
+        let scopes = Scope.granted(try row.string("scopes"), role: role)
         return Principal(
             memberID: try row.int64("member_id"), email: try row.string("email"), role: role, scopes: scopes,
             credential: .apiKey(id: try row.int64("id")))
@@ -57,7 +57,7 @@ struct Authenticator {
             """, [String(memberID), claims.jti, claims.sid ?? ""])
         guard let row = rows.first, try !row.bool("revoked") else { throw AuthProblems.invalid() }
         let role = try row.string("role")
-        let scopes = (Scope.parse(claims.scope) ?? []).intersection(Scope.allowed(for: role))
+        let scopes = Scope.granted(claims.scope, role: role)
         return Principal(
             memberID: try row.int64("id"), email: try row.string("email"), role: role, scopes: scopes,
             credential: .accessToken(jti: claims.jti, expires: claims.exp, session: claims.sid))

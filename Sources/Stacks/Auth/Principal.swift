@@ -20,6 +20,12 @@ public enum Scope: String, Sendable, Codable, CaseIterable, Comparable {
         return scopes
     }
 
+    /// The scopes a stored or signed scope list grants a member of `role` today: the list, narrowed
+    /// to what the role may hold (a demoted librarian's old credentials lose admin at once).
+    static func granted(_ text: String, role: String) -> Set<Scope> {
+        (parse(text) ?? []).intersection(allowed(for: role))
+    }
+
     /// The canonical text form, ordered read, write, admin.
     static func text(_ scopes: Set<Scope>) -> String { scopes.sorted().map(\.rawValue).joined(separator: " ") }
 

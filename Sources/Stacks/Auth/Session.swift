@@ -58,7 +58,7 @@ struct SessionStore {
             }
             try connection.query("UPDATE refresh_tokens SET used_at = now() WHERE id = $1", [try row.string("id")])
             let role = try row.string("role")
-            let scopes = (Scope.parse(try row.string("scopes")) ?? []).intersection(Scope.allowed(for: role))
+            let scopes = Scope.granted(try row.string("scopes"), role: role)
             return .pair(try issue(memberID: try row.int64("member_id"), role: role, scopes: scopes, family: family))
         }
         switch outcome {

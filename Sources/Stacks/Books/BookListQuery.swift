@@ -32,6 +32,14 @@ struct BookListQuery: Sendable, Equatable {
     static let defaultLimit = 20
     static let maxLimit = 100
 
+    /// A first page in catalog order, by full-text `text` and/or `author` (for the assistant's searches).
+    init(text: String?, author: String?, limit: Int) {
+        self.text = text
+        self.author = author
+        sort = [BookSortKey(column: "id", descending: false)]
+        self.limit = min(max(limit, 1), Self.maxLimit)
+    }
+
     /// Parses and validates the query string.
     init(_ query: Query) throws(Problem) {
         try query.allowOnly(Self.parameterNames)

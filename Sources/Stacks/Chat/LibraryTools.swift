@@ -1,6 +1,5 @@
 // The library tools over one connection and one member: searches reuse the catalog query, and
 // borrowing and returning go through LoanStore, exactly as the REST endpoints do.
-import HTTP
 import Postgres
 
 /// Library tools for one member inside the request's transaction.
@@ -10,17 +9,12 @@ struct DatabaseLibraryTools: LibraryTools {
     let config: Config
 
     func books(byAuthor author: String, limit: Int) throws -> [Book] {
-        let author = String(author.prefix(300))
-        return try BookStore(connection: connection).page(
-            BookListQuery(Query(parsing: "author=\(URLEncoding.component(author))&limit=\(limit)"))
-        ).books
+        try BookStore(connection: connection).page(BookListQuery(text: nil, author: String(author.prefix(300)), limit: limit))
+            .books
     }
 
     func books(about text: String, limit: Int) throws -> [Book] {
-        let text = String(text.prefix(200))
-        return try BookStore(connection: connection).page(
-            BookListQuery(Query(parsing: "q=\(URLEncoding.component(text))&limit=\(limit)"))
-        ).books
+        try BookStore(connection: connection).page(BookListQuery(text: String(text.prefix(200)), author: nil, limit: limit)).books
     }
 
     func book(id: Int64) throws -> Book? { try BookStore(connection: connection).book(id: id) }

@@ -23,7 +23,7 @@ enum HealthHandlers {
     /// `GET /api/health`: the worker is up.
     static func live(_ request: Request, _ context: RequestContext) throws -> Response {
         try request.query().allowOnly([])
-        let body = Live(data: .init(pid: getpid(), timestamp: ISO8601DateFormatter().string(from: context.now)))
+        let body = Live(data: .init(pid: getpid(), timestamp: context.now.formatted(.iso8601)))
         return Response(
             status: .ok, headers: Headers([("Content-Type", "application/json"), ("Cache-Control", "no-store")]),
             body: JSONCoding.encode(body))
