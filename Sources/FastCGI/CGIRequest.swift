@@ -5,8 +5,10 @@ import HTTP
 
 /// Answers a single CGI request.
 public enum CGIRequest {
-    /// Reads the request from `environment` and stdin, answers it, writes stdout.
-    public static func serve(environment: [String: String], bodyLimit: Int, _ respond: (Request) -> Response) {
+    /// Reads the request from the process environment (`environ`, repeats and raw bytes kept) and
+    /// stdin, answers it, writes stdout.
+    public static func serve(bodyLimit: Int, _ respond: (Request) -> Response) {
+        let environment = CGIParameters(entries: environ)
         let declared = Request.declaredContentLength(environment)
         let kept = BodyReader.read(declared: declared ?? 0, limit: bodyLimit) { buffer in
             read(0, buffer.baseAddress, buffer.count)

@@ -4,7 +4,7 @@ import HTTP
 
 extension Request {
     /// Builds a request from CGI meta-variables and the body bytes that were read.
-    public init(cgiParameters parameters: [String: String], body: [UInt8], contentLength: Int) {
+    public init(cgiParameters parameters: CGIParameters, body: [UInt8], contentLength: Int) {
         let uri = parameters["REQUEST_URI"] ?? ""
         let path: String
         if let question = uri.firstIndex(of: "?") {
@@ -24,17 +24,23 @@ extension Request {
             requestID: parameters["REQUEST_ID"] ?? parameters["HTTP_X_REQUEST_ID"] ?? "")
     }
 
+    /// Builds a request from a dictionary of meta-variables (tests).
+    public init(cgiParameters parameters: [String: String], body: [UInt8], contentLength: Int) {
+        self.init(cgiParameters: CGIParameters(parameters), body: body, contentLength: contentLength)
+    }
+
     /// The declared body length (`CONTENT_LENGTH`), 0 when absent, nil when not a number.
-    public static func declaredContentLength(_ parameters: [String: String]) -> Int? {
+    public static func declaredContentLength(_ parameters: CGIParameters) -> Int? {
         guard let text = parameters["CONTENT_LENGTH"], !text.isEmpty else { return 0 }
         guard let length = Int(text), length >= 0 else { return nil }
         return length
     }
 
-    /// `HTTP_IF_NONE_MATCH` → `If-None-Match`, plus the two headers CGI passes without a prefix.
-    private static func headers(from parameters: [String: String]) -> Headers {
+    /// `HTTP_IF_NONE_MATCH` → `If-None-Match`, in the order sent (a repeated header stays
+    /// repeated), plus the two headers CGI passes without a prefix.
+    private static func headers(from parameters: CGIParameters) -> Headers {
         var headers = Headers()
-        for (name, value) in parameters.sorted(by: { $0.key < $1.key }) {
+        for (name, value) in parameters.pairs {
             if name.hasPrefix("HTTP_") {
                 headers.add(headerName(String(name.dropFirst(5))), value)
             } else if name == "CONTENT_TYPE" || name == "CONTENT_LENGTH", !value.isEmpty {

@@ -31,7 +31,7 @@ public struct FastCGIWorker {
         var stopSignals = Signals.stopSet()
         while FCGX_Accept_r(&request) >= 0 {
             sigprocmask(SIG_BLOCK, &stopSignals, nil)
-            let parameters = Self.parameters(request.envp)
+            let parameters = CGIParameters(entries: request.envp)
             let declared = Request.declaredContentLength(parameters)
             let body = BodyReader.read(declared: declared ?? 0, limit: bodyLimit) { buffer in
                 Int(FCGX_GetStr(buffer.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(buffer.count), request.in))
@@ -52,18 +52,5 @@ public struct FastCGIWorker {
             sigprocmask(SIG_UNBLOCK, &stopSignals, nil)
         }
         FCGX_Free(&request, 1)
-    }
-
-    private static func parameters(_ envp: FCGX_ParamArray?) -> [String: String] {
-        var parameters: [String: String] = [:]
-        guard var cursor = envp else { return parameters }
-        while let entry = cursor.pointee {
-            let pair = String(cString: entry)
-            if let equals = pair.firstIndex(of: "=") {
-                parameters[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
-            }
-            cursor += 1
-        }
-        return parameters
     }
 }

@@ -19,6 +19,12 @@ public struct Headers: Sendable, Equatable, Sequence {
         return fields.first { $0.name.lowercased() == key }?.value
     }
 
+    /// Every value of the named field, in order (a repeated field has several).
+    public func values(_ name: String) -> [String] {
+        let key = name.lowercased()
+        return fields.filter { $0.name.lowercased() == key }.map(\.value)
+    }
+
     /// Replaces every value of the named field with one value.
     public mutating func set(_ name: String, _ value: String) {
         remove(name)

@@ -25,7 +25,7 @@ public enum JSONCoding {
         let unknown = keys.filter { !allowedFields.contains($0) }
         guard unknown.isEmpty else {
             throw Problem.badRequest(
-                "Unknown field\(unknown.count == 1 ? "" : "s") \(unknown.map { "'\($0)'" }.joined(separator: ", ")); "
+                "Unknown field\(unknown.count == 1 ? "" : "s") \(NameList.quoted(unknown)); "
                     + "known: \(allowedFields.sorted().joined(separator: ", ")).")
         }
         do {

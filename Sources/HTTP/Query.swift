@@ -17,7 +17,7 @@ public struct Query: Sendable, Equatable {
                 throw Problem.badRequest("The query string is not correctly percent-encoded.")
             }
             if items.contains(where: { $0.name == name }) {
-                throw Problem.badRequest("The query parameter '\(name)' appears more than once.")
+                throw Problem.badRequest("The query parameter \(NameList.quoted([name])) appears more than once.")
             }
             items.append((name: name, value: value))
         }
@@ -31,8 +31,8 @@ public struct Query: Sendable, Equatable {
             let known = allowed.sorted().joined(separator: ", ")
             let detail =
                 unknown.count == 1
-                ? "Unknown query parameter '\(unknown[0])'."
-                : "Unknown query parameters: \(unknown.map { "'\($0)'" }.joined(separator: ", "))."
+                ? "Unknown query parameter \(NameList.quoted(unknown))."
+                : "Unknown query parameters: \(NameList.quoted(unknown))."
             throw Problem.badRequest(detail + (known.isEmpty ? " This endpoint takes none." : " Known: \(known)."))
         }
     }

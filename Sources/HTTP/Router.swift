@@ -20,6 +20,17 @@ public struct PathParameters: Sendable, Equatable {
     }
 }
 
+/// What a request's method and path matched: the endpoint, the captured parameters and the
+/// canonical path (empty segments dropped, each segment re-encoded), which links are built from.
+public struct RouteMatch<Endpoint: Sendable>: Sendable {
+    /// The endpoint of the route.
+    public let endpoint: Endpoint
+    /// The path parameters, percent-decoded.
+    public let parameters: PathParameters
+    /// The path in canonical form: `//api/books/` is `/api/books`.
+    public let path: String
+}
+
 /// A routing table from (method, path pattern) to an endpoint of any type.
 public struct Router<Endpoint: Sendable>: Sendable {
     private enum Segment: Sendable, Equatable {
@@ -47,8 +58,8 @@ public struct Router<Endpoint: Sendable>: Sendable {
         routes.append(Route(method: method, segments: segments, endpoint: endpoint))
     }
 
-    /// The endpoint and parameters for a request, or a 400/404/405 problem.
-    public func match(method: String, path: String) throws(Problem) -> (Endpoint, PathParameters) {
+    /// The endpoint, parameters and canonical path for a request, or a 400/404/405 problem.
+    public func match(method: String, path: String) throws(Problem) -> RouteMatch<Endpoint> {
         var decoded: [String] = []
         for raw in path.split(separator: "/", omittingEmptySubsequences: true) {
             guard let segment = PercentDecoding.decode(raw) else {
@@ -60,7 +71,8 @@ public struct Router<Endpoint: Sendable>: Sendable {
         for route in routes {
             guard let parameters = Self.capture(route.segments, decoded) else { continue }
             if route.method.rawValue == method || (method == "HEAD" && route.method == .get) {
-                return (route.endpoint, PathParameters(parameters))
+                let canonical = "/" + decoded.map(URLEncoding.component).joined(separator: "/")
+                return RouteMatch(endpoint: route.endpoint, parameters: PathParameters(parameters), path: canonical)
             }
             if !allowed.contains(route.method.rawValue) { allowed.append(route.method.rawValue) }
         }

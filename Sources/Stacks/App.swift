@@ -27,16 +27,21 @@ public struct App {
         var response: Response
         var caller: Principal?
         do {
-            try checkBody(of: request)
-            let (endpoint, parameters) = try router.match(method: request.method, path: request.path)
-            var context = RequestContext(config: config, database: database, parameters: parameters, now: started, caller: nil)
+            try checkFraming(of: request)
+            let match = try router.match(method: request.method, path: request.path)
+            let endpoint = match.endpoint
+            // Handlers see the canonical path, so links and fingerprints never carry `//` or a trailing `/`.
+            var routed = request
+            routed.path = match.path
+            var context = RequestContext(
+                config: config, database: database, parameters: match.parameters, now: started, caller: nil)
             if let scope = endpoint.scope {
                 let principal = try context.authenticate(request)
                 guard principal.scopes.contains(scope) else { throw AuthProblems.insufficientScope(scope) }
                 context.caller = principal
                 caller = principal
             }
-            response = try run(endpoint, request, context)
+            response = try run(endpoint, routed, context)
         } catch {
             let mapped = Problems.problem(for: error)
             logDetail = mapped.logDetail
@@ -58,7 +63,13 @@ public struct App {
         }
     }
 
-    private func checkBody(of request: Request) throws(Problem) {
+    /// Header fields that may appear once; a second copy would silently decide which one counts.
+    private static let singleHeaders = ["Authorization", "Content-Type", "Idempotency-Key", "X-Idempotency-Key"]
+
+    private func checkFraming(of request: Request) throws(Problem) {
+        for name in Self.singleHeaders where request.headers.values(name).count > 1 {
+            throw Problem.badRequest("The header \(name) appears more than once; send it once.")
+        }
         guard request.contentLength >= 0 else { throw Problem.badRequest("Content-Length is not a valid length.") }
         guard request.contentLength <= config.maxBody else { throw Problem.contentTooLarge(limit: config.maxBody) }
         guard request.body.count == request.contentLength else {

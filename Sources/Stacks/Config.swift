@@ -37,6 +37,9 @@ public struct Config: Sendable, Equatable {
     public var accessTTL: Int
     /// Refresh-token lifetime in seconds.
     public var refreshTTL: Int
+    /// Seconds after a refresh in which the same refresh token, presented again, gets the same
+    /// successor instead of revoking the session (0: never).
+    public var refreshGrace: Int
     /// Active loans a member may hold at once.
     public var maxLoans: Int
     /// Renewals allowed per loan.
@@ -50,7 +53,7 @@ public struct Config: Sendable, Equatable {
     static let workerNames: Set<String> = [
         "STACKS_JWT_KEYS", "STACKS_MAX_REQUESTS", "STACKS_MAX_BODY", "STACKS_STATEMENT_TIMEOUT_MS",
         "STACKS_OPEN_KEYS", "STACKS_JWT_ISSUER", "STACKS_JWT_AUDIENCE", "STACKS_ACCESS_TTL", "STACKS_REFRESH_TTL",
-        "STACKS_MAX_LOANS", "STACKS_MAX_RENEWALS", "STACKS_IDEMPOTENCY_TTL",
+        "STACKS_REFRESH_GRACE", "STACKS_MAX_LOANS", "STACKS_MAX_RENEWALS", "STACKS_IDEMPOTENCY_TTL",
     ]
     /// Names the deploy scripts read; the worker accepts them and ignores them.
     static let deploymentNames: Set<String> = [
@@ -76,6 +79,7 @@ public struct Config: Sendable, Equatable {
         jwtAudience = try Self.text(environment, "STACKS_JWT_AUDIENCE", default: "stacks-api")
         accessTTL = try Self.integer(environment, "STACKS_ACCESS_TTL", default: 900, in: 60...86_400)
         refreshTTL = try Self.integer(environment, "STACKS_REFRESH_TTL", default: 2_592_000, in: 300...31_536_000)
+        refreshGrace = try Self.integer(environment, "STACKS_REFRESH_GRACE", default: 30, in: 0...300)
         maxLoans = try Self.integer(environment, "STACKS_MAX_LOANS", default: 5, in: 1...1000)
         maxRenewals = try Self.integer(environment, "STACKS_MAX_RENEWALS", default: 2, in: 0...100)
         idempotencyTTL = try Self.integer(environment, "STACKS_IDEMPOTENCY_TTL", default: 86_400, in: 60...2_592_000)

@@ -57,11 +57,11 @@ protocol RequestBody: Decodable {
 }
 
 extension Request {
+    private static let jsonMediaTypes: Set<String> = ["application/json", "application/merge-patch+json"]
+
     /// The body decoded strictly as `T`: 415 for a non-JSON type, 400 for bad JSON, 422 for bad values.
     func decode<T: RequestBody>(_ type: T.Type) throws(Problem) -> T {
-        if let contentType = headers["Content-Type"]?.lowercased(),
-            !(contentType.hasPrefix("application/json") || contentType.hasPrefix("application/merge-patch+json"))
-        {
+        if let contentType = headers["Content-Type"], !Self.jsonMediaTypes.contains(MediaType.essence(of: contentType)) {
             throw Problem.unsupportedMediaType()
         }
         return try JSONCoding.decode(T.self, from: body, allowedFields: T.fields)

@@ -27,6 +27,7 @@ enum Routes {
 
         router.add(.post, "/api/books/{id}/borrow", Endpoint(.write, LoanHandlers.borrow))
         router.add(.get, "/api/borrows", Endpoint(.read, LoanHandlers.list))
+        router.add(.get, "/api/borrows/{id}", Endpoint(.read, LoanHandlers.show))
         router.add(.post, "/api/borrows/{id}/return", Endpoint(.write, LoanHandlers.giveBack))
         router.add(.post, "/api/borrows/{id}/renew", Endpoint(.write, LoanHandlers.renew))
 

@@ -26,7 +26,7 @@ let app = App(
     log: RequestLog(pid: getpid()) { line in try? FileHandle.standardError.write(contentsOf: Data((line + "\n").utf8)) })
 
 if FastCGIWorker.startedAsCGI() {
-    CGIRequest.serve(environment: environment, bodyLimit: config.maxBody, app.respond(to:))
+    CGIRequest.serve(bodyLimit: config.maxBody, app.respond(to:))
 } else {
     Signals.install()
     FastCGIWorker(bodyLimit: config.maxBody, maxRequests: config.maxRequests).run(app.respond(to:))

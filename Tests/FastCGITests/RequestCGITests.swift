@@ -62,6 +62,37 @@ import Testing
             ("12", 12 as Int?), ("", 0), ("-1", nil), ("x", nil), ("0", 0),
         ])
     func contentLength(text: String, expected: Int?) {
-        #expect(Request.declaredContentLength(["CONTENT_LENGTH": text]) == expected)
+        #expect(Request.declaredContentLength(CGIParameters(["CONTENT_LENGTH": text])) == expected)
+    }
+
+    // Regression: the worker kept only the last of two copies of a header, so two
+    // Idempotency-Key headers silently became one.
+    @Test("keeps a repeated header as two fields, in the order sent")
+    func repeatedHeader() {
+        let parameters = CGIParameters([
+            ("REQUEST_METHOD", "POST"), ("REQUEST_URI", "/api/books/1/borrow"), ("HTTP_IDEMPOTENCY_KEY", "b"),
+            ("HTTP_IDEMPOTENCY_KEY", "a"),
+        ])
+        let request = Request(cgiParameters: parameters, body: [], contentLength: 0)
+        #expect(request.headers.values("Idempotency-Key") == ["b", "a"])
+    }
+
+    // Regression: invalid UTF-8 in the query string was repaired (U+FFFD) instead of refused.
+    @Test(
+        "writes bytes that are not UTF-8 as %XX escapes, keeping valid text as it is",
+        arguments: [
+            (Array("QUERY_STRING=q=caf\u{E9}".utf8), "q=café"),
+            (Array("QUERY_STRING=q=".utf8) + [0xFF, 0x61], "q=%FFa"),
+            (Array("QUERY_STRING=".utf8) + [0xC3, 0x28, 0xE2, 0x82], "%C3(%E2%82"),
+        ])
+    func invalidUTF8(entry: [UInt8], expected: String) {
+        var bytes = entry.map { CChar(bitPattern: $0) } + [0]
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            var entries: [UnsafeMutablePointer<CChar>?] = [buffer.baseAddress, nil]
+            entries.withUnsafeMutableBufferPointer { list in
+                let parameters = CGIParameters(entries: list.baseAddress)
+                #expect(parameters["QUERY_STRING"] == expected)
+            }
+        }
     }
 }

@@ -70,4 +70,23 @@ struct Sample: Decodable, Equatable {
             #expect(error.errors.first?.pointer == "/tags/1")
         }
     }
+
+    // Regression: the 400 listed every unknown key (60,000 keys gave a 1.18 MB error).
+    @Test("names a few unknown fields and counts the rest")
+    func unknownFieldsBounded() {
+        let keys = (0..<60_000).map { "\"k\($0)\": 1" }.joined(separator: ", ")
+        do {
+            _ = try decode("{\"title\": \"a\", \(keys)}")
+            Issue.record("expected a 400")
+        } catch {
+            #expect(error.status == .badRequest)
+            #expect(error.detail.contains("'k0', 'k1', 'k2', 'k3', 'k4' and 59995 more"))
+            #expect(error.detail.utf8.count < 300)
+        }
+    }
+
+    @Test("cuts a long unknown name")
+    func longNameCut() {
+        #expect(NameList.quoted([String(repeating: "x", count: 100_000)]) == "'" + String(repeating: "x", count: 40) + "…'")
+    }
 }

@@ -15,21 +15,31 @@ import Testing
 
     @Test("matches a literal path to its endpoint", arguments: [("GET", "/api/books", "list"), ("POST", "/api/books", "create")])
     func literal(method: String, path: String, expected: String) throws {
-        let (endpoint, _) = try router.match(method: method, path: path)
-        #expect(endpoint == expected)
+        #expect(try router.match(method: method, path: path).endpoint == expected)
     }
 
     @Test("captures a path parameter, percent-decoded")
     func parameter() throws {
-        let (endpoint, parameters) = try router.match(method: "POST", path: "/api/books/4%32/borrow")
-        #expect(endpoint == "borrow")
-        #expect(parameters.get("id") == "42")
-        #expect(try parameters.id("id") == 42)
+        let match = try router.match(method: "POST", path: "/api/books/4%32/borrow")
+        #expect(match.endpoint == "borrow")
+        #expect(match.parameters.get("id") == "42")
+        #expect(try match.parameters.id("id") == 42)
     }
 
     @Test("ignores a trailing slash")
     func trailingSlash() throws {
-        #expect(try router.match(method: "GET", path: "/api/books/").0 == "list")
+        #expect(try router.match(method: "GET", path: "/api/books/").endpoint == "list")
+    }
+
+    // Regression: `//api/books` gave `Link: <//api/books?…>`, a scheme-relative URL to the host `api`.
+    @Test(
+        "gives the canonical path links are built from",
+        arguments: [
+            ("GET", "//api/books", "/api/books"), ("GET", "/api//books/", "/api/books"),
+            ("POST", "///api/books/4%32/borrow", "/api/books/42/borrow"),
+        ])
+    func canonicalPath(method: String, path: String, expected: String) throws {
+        #expect(try router.match(method: method, path: path).path == expected)
     }
 
     @Test("answers 404 for an unknown path", arguments: ["/api/nothing", "/api/books/1/2/3", "/"])
@@ -50,7 +60,7 @@ import Testing
 
     @Test("treats HEAD as GET")
     func head() throws {
-        #expect(try router.match(method: "HEAD", path: "/api/books").0 == "list")
+        #expect(try router.match(method: "HEAD", path: "/api/books").endpoint == "list")
     }
 
     @Test("refuses a badly escaped path with 400", arguments: ["/api/books/%zz", "/api/books/%00", "/api/books/%C3%28"])

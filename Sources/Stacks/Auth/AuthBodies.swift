@@ -1,20 +1,6 @@
 // The request bodies of the auth endpoints and their validation (422 with pointers).
+import Foundation
 import HTTP
-
-/// Collects field errors and throws them together as one 422.
-struct Validation {
-    private(set) var errors: [FieldError] = []
-
-    /// Records an error at `pointer` unless `condition` holds.
-    mutating func check(_ condition: Bool, _ pointer: String, _ detail: String) {
-        if !condition { errors.append(FieldError(pointer: pointer, detail: detail)) }
-    }
-
-    /// Throws the collected errors, if any.
-    func finish() throws(Problem) {
-        if !errors.isEmpty { throw Problem.validation(errors) }
-    }
-}
 
 /// Email rules shared by every auth body.
 enum EmailRule {
@@ -26,6 +12,7 @@ enum EmailRule {
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         return (3...254).contains(email.unicodeScalars.count) && parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
             && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".") && !email.contains(where: { $0.isWhitespace || $0.isNewline })
+            && !Validation.hasControlCharacters(email)
     }
 }
 
@@ -41,10 +28,9 @@ struct RegisterBody: RequestBody {
         let email = EmailRule.normalise(email)
         validation.check(EmailRule.isValid(email), "/email", "must be an email address")
         validation.check((8...1024).contains(password.count), "/password", "must have 8 to 1024 characters")
-        let name = name.trimmingCharacters(in: .whitespaces)
-        validation.check((1...200).contains(name.unicodeScalars.count), "/name", "must have 1 to 200 characters")
+        let name = validation.line(name, "/name", maxLength: 200)
         try validation.finish()
-        return RegisterBody(email: email, password: password, name: name)
+        return RegisterBody(email: email, password: password, name: name ?? "")
     }
 }
 
@@ -68,7 +54,8 @@ struct GenerateKeyBody: RequestBody {
         var validation = Validation()
         let email = EmailRule.normalise(email)
         validation.check(EmailRule.isValid(email), "/email", "must be an email address")
-        validation.check((label?.unicodeScalars.count ?? 0) <= 100, "/label", "must have at most 100 characters")
+        // A label is optional: a blank one means none.
+        let label = validation.line(label, "/label", maxLength: 100, allowBlank: true).flatMap { $0.isEmpty ? nil : $0 }
         var requested: Set<Scope>?
         if let scopes {
             let parsed = scopes.compactMap(Scope.init(rawValue:))

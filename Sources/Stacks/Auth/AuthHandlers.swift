@@ -7,14 +7,31 @@ import Postgres
 
 /// Handlers of `/api/auth/…`.
 enum AuthHandlers {
-    /// `POST /api/auth/register`: a new member.
+    /// `POST /api/auth/register`: a new member, or a guest of open-key mode claimed by the holder
+    /// of one of its keys (sent as the bearer credential; its other keys are then revoked).
     static func register(_ request: Request, _ context: RequestContext) throws -> Response {
         try request.query().allowOnly([])
         let body = try request.decode(RegisterBody.self).validated()
+        let members = MemberStore(connection: try context.connection())
+        var guest: (member: Member, keepKey: Int64?)?
+        if let existing = try members.member(email: body.email) {
+            guard existing.passwordHash == nil else { throw MemberStore.emailTaken() }
+            guard request.headers["Authorization"] != nil else { throw MemberStore.guestEmail(proofGiven: false) }
+            let caller = try context.authenticate(request)
+            guard caller.memberID == existing.member.id else { throw MemberStore.guestEmail(proofGiven: true) }
+            if case .apiKey(let id) = caller.credential { guest = (existing.member, id) } else { guest = (existing.member, nil) }
+        }
         guard let hash = context.config.passwordHasher.hash(body.password) else { throw Problem.internalError() }
-        let member = try MemberStore(connection: context.connection()).create(
-            email: body.email, name: body.name, passwordHash: hash)
-        var response = Response.success(member, message: "Registered", status: .created)
+        var response: Response
+        if let guest {
+            let member = try members.claimGuest(
+                id: guest.member.id, name: body.name, passwordHash: hash, keepingKey: guest.keepKey)
+            response = Response.success(
+                member, message: "Registered: the guest account now has a password; its other API keys were revoked")
+        } else {
+            let member = try members.create(email: body.email, name: body.name, passwordHash: hash)
+            response = Response.success(member, message: "Registered", status: .created)
+        }
         response.headers.set("Location", "/api/auth/me")
         return response
     }
@@ -40,15 +57,20 @@ enum AuthHandlers {
             allowed = caller.scopes
         } else if let found = try members.member(email: input.email) {
             if let hash = found.passwordHash {
-                guard let password = body.password, context.config.passwordHasher.verify(password, against: hash) else {
+                guard let password = body.password,
+                    try LoginThrottle(connection: connection).verify(
+                        password, against: hash, memberID: found.member.id, hasher: context.config.passwordHasher)
+                else {
                     throw AuthProblems.badCredentials("This email has a password: send the right one to generate a key.")
                 }
-            } else if !context.config.openKeys {
+                allowed = Scope.allowed(for: found.member.role)
+            } else if context.config.openKeys {
+                allowed = Scope.guest
+            } else {
                 throw AuthProblems.badCredentials(
                     "Keys for this email need its password: register first (POST /api/auth/register), then send it.")
             }
             member = found.member
-            allowed = Scope.allowed(for: member.role)
         } else {
             guard context.config.openKeys else {
                 throw AuthProblems.badCredentials(
@@ -56,7 +78,7 @@ enum AuthHandlers {
             }
             let name = String(String.UnicodeScalarView(input.email.split(separator: "@")[0].unicodeScalars.prefix(200)))
             member = try members.create(email: input.email, name: name, passwordHash: nil)
-            allowed = Scope.allowed(for: member.role)
+            allowed = Scope.guest
         }
         if let requested = input.scopes {
             guard requested.isSubset(of: allowed) else {
@@ -67,10 +89,12 @@ enum AuthHandlers {
             allowed = requested
         }
         let (key, info) = try KeyStore(connection: connection).create(memberID: member.id, label: input.label, scopes: allowed)
-        return Response.success(
-            GeneratedKey(
-                apiKey: key, email: member.email, keyID: info.id, prefix: info.prefix, scopes: info.scopes, label: info.label),
-            message: "API key generated. Store it now: it is shown only once.", status: .created)
+        return noStore(
+            Response.success(
+                GeneratedKey(
+                    apiKey: key, email: member.email, keyID: info.id, prefix: info.prefix, scopes: info.scopes,
+                    label: info.label),
+                message: "API key generated. Store it now: it is shown only once.", status: .created))
     }
 
     /// `GET /api/auth/keys`: the caller's keys.
@@ -98,11 +122,12 @@ enum AuthHandlers {
         let members = MemberStore(connection: connection)
         let hasher = context.config.passwordHasher
         let found = try members.member(email: EmailRule.normalise(body.email))
-        // Unknown emails cost the same time as wrong passwords.
-        guard let found, let hash = found.passwordHash, hasher.verify(body.password, against: hash) else {
-            if found?.passwordHash == nil { _ = hasher.hash(body.password) }
+        guard let found, let hash = found.passwordHash else {
+            _ = hasher.hash(body.password)  // unknown emails cost the same time as wrong passwords
             throw AuthProblems.badCredentials("The email or password is wrong.")
         }
+        guard try LoginThrottle(connection: connection).verify(body.password, against: hash, memberID: found.member.id, hasher: hasher)
+        else { throw AuthProblems.badCredentials("The email or password is wrong.") }
         if hasher.needsRehash(hash), let stronger = hasher.hash(body.password) {
             try members.updatePasswordHash(id: found.member.id, to: stronger)
         }

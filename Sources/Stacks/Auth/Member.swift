@@ -51,12 +51,43 @@ struct MemberStore {
                 [email, name, passwordHash])
             return try Member(row: rows[0])
         } catch {
-            if error.sqlState == .uniqueViolation {
-                throw Problem(
-                    "conflict", title: "Conflict", status: .conflict, detail: "An account with this email already exists.")
-            }
+            if error.sqlState == .uniqueViolation { throw Self.emailTaken() }
             throw error
         }
+    }
+
+    /// Gives a guest member (no password) a password and a name, and revokes every key of it but
+    /// `keepingKey`, in one transaction; 409 if it was claimed meanwhile.
+    func claimGuest(id: Int64, name: String, passwordHash: String, keepingKey: Int64?) throws -> Member {
+        try connection.transaction {
+            let rows = try connection.query(
+                """
+                UPDATE members SET name = $2, password_hash = $3
+                WHERE id = $1 AND password_hash IS NULL RETURNING \(Member.columns)
+                """, [String(id), name, passwordHash])
+            guard let row = rows.first else { throw Self.emailTaken() }
+            try connection.query(
+                """
+                UPDATE api_keys SET revoked_at = now()
+                WHERE member_id = $1 AND revoked_at IS NULL AND id IS DISTINCT FROM $2::bigint
+                """, [String(id), keepingKey.map(String.init)])
+            return try Member(row: row)
+        }
+    }
+
+    /// 409: the email belongs to a member with a password.
+    static func emailTaken() -> Problem {
+        Problem("conflict", title: "Conflict", status: .conflict, detail: "An account with this email already exists.")
+    }
+
+    /// 409: the email belongs to a guest of open-key mode, which only the holder of its key may claim.
+    static func guestEmail(proofGiven: Bool) -> Problem {
+        Problem(
+            "guest-account", title: "Email in use by a guest", status: .conflict,
+            detail: (proofGiven ? "The credential sent does not belong to this email's guest account. " : "")
+                + "This email is used by a guest account (created from the email alone by POST /api/auth/generate-key). "
+                + "To give it a password, send this request again with Authorization: Bearer <one of that guest's API keys>; "
+                + "its other keys are then revoked.")
     }
 
     /// Replaces a stored password hash (after a login with raised parameters).

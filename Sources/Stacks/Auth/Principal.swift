@@ -7,8 +7,12 @@ public enum Scope: String, Sendable, Codable, CaseIterable, Comparable {
 
     /// The scopes a role may hold.
     static func allowed(for role: String) -> Set<Scope> {
-        role == "librarian" ? [.read, .write, .admin] : [.read, .write]
+        role == "librarian" ? [.read, .write, .admin] : guest
     }
+
+    /// What a credential got without a password (a guest's key in open-key mode) may carry:
+    /// an email proves nothing, so never `admin`, whatever the member's role.
+    static let guest: Set<Scope> = [.read, .write]
 
     /// Parses a space- or comma-separated scope list; nil if any entry is unknown.
     static func parse(_ text: String) -> Set<Scope>? {

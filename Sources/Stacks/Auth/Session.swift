@@ -1,5 +1,9 @@
-// Login sessions: an access token (JWT) plus a rotating refresh token. Refresh tokens are
-// random, stored hashed, and belong to a family; a used one presented again revokes the family.
+// Login sessions: an access token (JWT) plus a rotating refresh token. Refresh tokens are stored
+// hashed and belong to a family; a used one presented again revokes the family, except within
+// the grace window (`STACKS_REFRESH_GRACE`, 30 s) while its successor is still unused: then the
+// same successor pair is answered again, so a client's retry of a refresh that was lost on the
+// way back does not log it out. Successors are derived (HMAC of the predecessor under the signing
+// key), so the pair can be rebuilt without storing any token.
 import Crypto
 import Foundation
 import HTTP
@@ -36,30 +40,51 @@ struct SessionStore {
     /// Starts a new family for a member.
     func start(member: Member, scopes: Set<Scope>) throws -> TokenPair {
         let family = try connection.query("SELECT gen_random_uuid()::text AS family")[0].string("family")
-        return try issue(memberID: member.id, role: member.role, scopes: scopes, family: family)
+        let refresh = Self.refreshPrefix + Sodium.randomToken(bytes: 32)
+        return try issue(refresh, memberID: member.id, role: member.role, scopes: scopes, family: family).pair
     }
 
-    /// Rotates a refresh token; a reused one revokes its family. Runs in its own transaction.
+    /// Rotates a refresh token; a reused one revokes its family (see the grace window above).
+    /// Runs in its own transaction.
     func rotate(_ refreshToken: String) throws -> TokenPair {
         enum Outcome { case pair(TokenPair), reused, invalid }
         let outcome: Outcome = try connection.transaction {
             let rows = try connection.query(
                 """
                 SELECT r.id, r.family::text AS family, r.member_id, array_to_string(r.scopes, ' ') AS scopes, m.role,
-                       r.used_at IS NOT NULL AS used, r.revoked_at IS NOT NULL AS revoked, r.expires_at <= now() AS expired
+                       r.used_at IS NOT NULL AS used, r.revoked_at IS NOT NULL AS revoked, r.expires_at <= now() AS expired,
+                       coalesce(r.used_at > now() - make_interval(secs => $2::int)
+                                AND s.used_at IS NULL AND s.revoked_at IS NULL, false) AS retry_in_grace,
+                       s.token_hash AS successor_hash, s.access_jti AS successor_jti,
+                       extract(epoch FROM s.issued_at)::bigint AS successor_issued
                 FROM refresh_tokens r JOIN members m ON m.id = r.member_id
+                LEFT JOIN refresh_tokens s ON s.id = r.successor_id
                 WHERE r.token_hash = $1 FOR UPDATE OF r
-                """, [SHA256.hex(refreshToken)])
+                """, [SHA256.hex(refreshToken), String(config.refreshGrace)])
             guard let row = rows.first, try !row.bool("revoked"), try !row.bool("expired") else { return .invalid }
             let family = try row.string("family")
+            let role = try row.string("role")
+            let scopes = Scope.granted(try row.string("scopes"), role: role)
+            let memberID = try row.int64("member_id")
             if try row.bool("used") {
+                if try row.bool("retry_in_grace"), let hash = row["successor_hash"], let jti = row["successor_jti"],
+                    let issued = Int(row["successor_issued"] ?? ""),
+                    let successor = signer.keys.map({ successorToken(of: refreshToken, key: $0) }).first(where: {
+                        SHA256.hex($0) == hash
+                    })
+                {
+                    let claims = accessClaims(memberID: memberID, role: role, scopes: scopes, family: family, issuedAt: issued, jti: jti)
+                    return .pair(pair(claims, refresh: successor))
+                }
                 try revokeFamily(family)
                 return .reused
             }
-            try connection.query("UPDATE refresh_tokens SET used_at = now() WHERE id = $1", [try row.string("id")])
-            let role = try row.string("role")
-            let scopes = Scope.granted(try row.string("scopes"), role: role)
-            return .pair(try issue(memberID: try row.int64("member_id"), role: role, scopes: scopes, family: family))
+            let successor = successorToken(of: refreshToken, key: signer.keys[0])
+            let issued = try issue(successor, memberID: memberID, role: role, scopes: scopes, family: family)
+            try connection.query(
+                "UPDATE refresh_tokens SET used_at = now(), successor_id = $2 WHERE id = $1",
+                [try row.string("id"), String(issued.id)])
+            return .pair(issued.pair)
         }
         switch outcome {
         case .pair(let pair): return pair
@@ -89,19 +114,40 @@ struct SessionStore {
             [jti, String(expires)])
     }
 
-    private func issue(memberID: Int64, role: String, scopes: Set<Scope>, family: String) throws -> TokenPair {
-        let issuedAt = Int(now.timeIntervalSince1970)
-        let claims = AccessClaims(
+    /// The successor of a refresh token under a signing key: unguessable without both.
+    private func successorToken(of token: String, key: JWTKey) -> String {
+        Self.refreshPrefix + Base64URL.encode(HMACSHA256.authenticate(Array("stacks refresh successor\n\(token)".utf8), key: key.secret))
+    }
+
+    private func accessClaims(memberID: Int64, role: String, scopes: Set<Scope>, family: String, issuedAt: Int, jti: String)
+        -> AccessClaims
+    {
+        AccessClaims(
             iss: config.jwtIssuer, aud: config.jwtAudience, sub: String(memberID), iat: issuedAt, nbf: issuedAt,
-            exp: issuedAt + config.accessTTL, jti: Sodium.randomToken(bytes: 16), scope: Scope.text(scopes), role: role,
-            sid: family)
-        let refresh = Self.refreshPrefix + Sodium.randomToken(bytes: 32)
-        try connection.query(
+            exp: issuedAt + config.accessTTL, jti: jti, scope: Scope.text(scopes), role: role, sid: family)
+    }
+
+    private func pair(_ claims: AccessClaims, refresh: String) -> TokenPair {
+        TokenPair(
+            accessToken: signer.sign(claims), expiresIn: max(0, claims.exp - Int(now.timeIntervalSince1970)),
+            refreshToken: refresh, scope: claims.scope)
+    }
+
+    /// Stores a refresh token (its hash, with the id of the access token issued beside it) and signs that access token.
+    private func issue(_ refresh: String, memberID: Int64, role: String, scopes: Set<Scope>, family: String) throws -> (
+        id: Int64, pair: TokenPair
+    ) {
+        let claims = accessClaims(
+            memberID: memberID, role: role, scopes: scopes, family: family, issuedAt: Int(now.timeIntervalSince1970),
+            jti: Sodium.randomToken(bytes: 16))
+        let rows = try connection.query(
             """
-            INSERT INTO refresh_tokens (family, member_id, token_hash, scopes, expires_at)
-            VALUES ($1::uuid, $2, $3, string_to_array($4, ' '), now() + make_interval(secs => $5::int))
-            """, [family, String(memberID), SHA256.hex(refresh), Scope.text(scopes), String(config.refreshTTL)])
-        return TokenPair(
-            accessToken: signer.sign(claims), expiresIn: config.accessTTL, refreshToken: refresh, scope: Scope.text(scopes))
+            INSERT INTO refresh_tokens (family, member_id, token_hash, scopes, issued_at, expires_at, access_jti)
+            VALUES ($1::uuid, $2, $3, string_to_array($4, ' '), to_timestamp($5),
+                    now() + make_interval(secs => $6::int), $7)
+            RETURNING id
+            """,
+            [family, String(memberID), SHA256.hex(refresh), claims.scope, String(claims.iat), String(config.refreshTTL), claims.jti])
+        return (try rows[0].int64("id"), pair(claims, refresh: refresh))
     }
 }

@@ -15,8 +15,8 @@ struct BookInput: RequestBody {
     func validated(creating: Bool) throws(Problem) -> BookInput {
         var validation = Validation()
         var clean = self
-        clean.title = title?.trimmingCharacters(in: .whitespaces)
-        clean.author = author?.trimmingCharacters(in: .whitespaces)
+        clean.title = validation.line(title, "/title", maxLength: 500)
+        clean.author = validation.line(author, "/author", maxLength: 300)
         clean.isbn = isbn.map { $0.replacingOccurrences(of: "-", with: "").replacingOccurrences(of: " ", with: "").uppercased() }
         if creating {
             for (name, value) in [("title", title as Any?), ("author", author), ("isbn", isbn), ("year", year)] where value == nil
@@ -27,12 +27,6 @@ struct BookInput: RequestBody {
         } else {
             validation.check(
                 [title as Any?, author, isbn, year, copies].contains { $0 != nil }, "", "must change at least one field")
-        }
-        if let title = clean.title {
-            validation.check((1...500).contains(title.unicodeScalars.count), "/title", "must have 1 to 500 characters")
-        }
-        if let author = clean.author {
-            validation.check((1...300).contains(author.unicodeScalars.count), "/author", "must have 1 to 300 characters")
         }
         if let isbn = clean.isbn {
             validation.check(ISBN.isValid(isbn), "/isbn", "must be an ISBN-10 or ISBN-13 with a correct check digit")

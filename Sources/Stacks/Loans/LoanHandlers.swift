@@ -31,10 +31,7 @@ enum LoanHandlers {
         var validation = Validation()
         let days = body.days ?? defaultDays
         validation.check((1...30).contains(days), "/days", "must be from 1 to 30")
-        let name = body.borrowerName?.trimmingCharacters(in: .whitespaces)
-        if let name {
-            validation.check((1...200).contains(name.unicodeScalars.count), "/borrower_name", "must have 1 to 200 characters")
-        }
+        let name = validation.line(body.borrowerName, "/borrower_name", maxLength: 200)
         try validation.finish()
         let loan = try LoanStore(connection: context.connection()).checkOut(
             bookID: bookID, memberID: context.principal().memberID, borrowerName: name, days: days,
@@ -67,6 +64,17 @@ enum LoanHandlers {
         let rows = try LoanStore(connection: context.connection()).page(
             memberID: memberID, status: status, before: paging.position, limit: paging.limit + 1)
         return paging.response(request, rows: rows, key: \.id, noun: "borrow record")
+    }
+
+    /// `GET /api/borrows/{id}`: one of the caller's records; a librarian (admin scope) may read anyone's.
+    static func show(_ request: Request, _ context: RequestContext) throws -> Response {
+        try request.query().allowOnly([])
+        let id = try context.parameters.id("id")
+        let principal = try context.principal()
+        let store = LoanStore(connection: try context.connection())
+        let found = try principal.scopes.contains(.admin) ? store.loan(id: id) : store.loan(id: id, memberID: principal.memberID)
+        guard let loan = found else { throw LoanProblems.notFound(id) }
+        return Response.success(loan, message: "Borrow record \(loan.id)")
     }
 
     /// `POST /api/borrows/{id}/return`.

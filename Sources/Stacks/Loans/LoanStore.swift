@@ -83,6 +83,11 @@ struct LoanStore {
             .first.map(Loan.init(row:))
     }
 
+    /// Any member's loan (for librarians).
+    func loan(id: Int64) throws -> Loan? {
+        try connection.query("\(Loan.select) WHERE l.id = $1", [String(id)]).first.map(Loan.init(row:))
+    }
+
     /// A page of a member's loans, newest first, after the loan id `before`.
     func page(memberID: Int64, status: String?, before: Int64?, limit: Int) throws -> [Loan] {
         let condition: String

@@ -1,9 +1,9 @@
 // Percent-encoding for links the API writes (RFC 3986 unreserved characters pass through).
 
 /// Encodes URL components.
-enum URLEncoding {
+public enum URLEncoding {
     /// Encodes everything but unreserved characters.
-    static func component(_ text: String) -> String {
+    public static func component(_ text: String) -> String {
         var out = ""
         for byte in text.utf8 {
             switch byte {
@@ -12,13 +12,15 @@ enum URLEncoding {
                 UInt8(ascii: "~"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:
-                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded
+                out += escape(byte)
             }
         }
         return out
     }
-}
 
-extension String {
-    fileprivate var leftPadded: String { count == 1 ? "0" + self : self }
+    /// One byte as a `%XX` escape (upper-case hex).
+    public static func escape(_ byte: UInt8) -> String {
+        let digits = Array("0123456789ABCDEF".unicodeScalars)
+        return "%" + String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 0x0F)])
+    }
 }

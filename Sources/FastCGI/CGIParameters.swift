@@ -1,0 +1,63 @@
+// CGI meta-variables exactly as the web server sent them: in order, a repeated name kept (two
+// copies of a request header arrive as two HTTP_ variables), and every value valid UTF-8.
+import Glibc
+import HTTP
+
+/// The `NAME=value` variables of one CGI or FastCGI request.
+public struct CGIParameters: Sendable {
+    /// The variables in the order they came.
+    public let pairs: [(name: String, value: String)]
+
+    /// Makes parameters from name–value pairs, in order.
+    public init(_ pairs: [(String, String)]) {
+        self.pairs = pairs.map { (name: $0.0, value: $0.1) }
+    }
+
+    /// Makes parameters from a dictionary (tests), ordered by name.
+    public init(_ dictionary: [String: String]) {
+        self.init(dictionary.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+    }
+
+    /// Reads a NULL-terminated array of `NAME=value` C strings (libfcgi's `envp`, or `environ`).
+    public init(entries: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) {
+        var pairs: [(String, String)] = []
+        var cursor = entries
+        while let entry = cursor?.pointee {
+            let bytes = UnsafeRawBufferPointer(start: entry, count: strlen(entry))
+            if let equals = bytes.firstIndex(of: UInt8(ascii: "=")) {
+                pairs.append((Self.text(bytes[..<equals]), Self.text(bytes[(equals + 1)...])))
+            }
+            cursor = cursor.map { $0 + 1 }
+        }
+        self.init(pairs)
+    }
+
+    /// The first value of a variable, if present.
+    public subscript(name: String) -> String? {
+        pairs.first { $0.name == name }?.value
+    }
+
+    /// The bytes as text, with every byte that is not part of valid UTF-8 written as a `%XX`
+    /// escape: nothing is silently repaired, and the strict percent-decoders of the path and the
+    /// query refuse such a request with a 400.
+    static func text<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        if let valid = String(validating: bytes, as: UTF8.self) { return valid }
+        let all = Array(bytes)
+        var out: [UInt8] = []
+        var parser = Unicode.UTF8.ForwardParser()
+        var input = all.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &input) {
+            case .valid(let scalar):
+                out += all[offset..<offset + scalar.count]
+                offset += scalar.count
+            case .error(let length):
+                for byte in all[offset..<offset + length] { out += Array(URLEncoding.escape(byte).utf8) }
+                offset += length
+            case .emptyInput:
+                return String(decoding: out, as: UTF8.self)
+            }
+        }
+    }
+}
