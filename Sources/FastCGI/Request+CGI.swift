@@ -37,13 +37,15 @@ extension Request {
     }
 
     /// `HTTP_IF_NONE_MATCH` → `If-None-Match`, in the order sent (a repeated header stays
-    /// repeated), plus the two headers CGI passes without a prefix.
+    /// repeated), plus `CONTENT_TYPE` and `CONTENT_LENGTH` when the server did not also pass them
+    /// as `HTTP_` variables (nginx passes both; a plain CGI server only the unprefixed ones).
     private static func headers(from parameters: CGIParameters) -> Headers {
         var headers = Headers()
-        for (name, value) in parameters.pairs {
-            if name.hasPrefix("HTTP_") {
-                headers.add(headerName(String(name.dropFirst(5))), value)
-            } else if name == "CONTENT_TYPE" || name == "CONTENT_LENGTH", !value.isEmpty {
+        for (name, value) in parameters.pairs where name.hasPrefix("HTTP_") {
+            headers.add(headerName(String(name.dropFirst(5))), value)
+        }
+        for name in ["CONTENT_TYPE", "CONTENT_LENGTH"] {
+            if let value = parameters[name], !value.isEmpty, parameters["HTTP_" + name] == nil {
                 headers.add(headerName(name), value)
             }
         }

@@ -3,6 +3,7 @@
 Everything is reached the way a user reaches it: HTTP through nginx, and deploy/ctl for the
 operator's controls (stopping PostgreSQL, listing workers). Nothing here talks to a worker directly.
 """
+import hashlib
 import os
 import subprocess
 import uuid
@@ -55,6 +56,14 @@ def stack_worker_pids():
 def admin_sql(sql):
     """Runs SQL as the cluster's superuser and returns the unaligned output lines."""
     return [line for line in ctl("psql", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql).splitlines() if line]
+
+
+def age_refresh_use(refresh_token, seconds):
+    """Moves the moment a refresh token was used `seconds` into the past, as if the clock had run on."""
+    digest = hashlib.sha256(refresh_token.encode()).hexdigest()
+    changed = admin_sql(f"WITH aged AS (UPDATE refresh_tokens SET used_at = used_at - interval '{int(seconds)} seconds' "
+                        f"WHERE token_hash = '{digest}' AND used_at IS NOT NULL RETURNING id) SELECT count(*) FROM aged")
+    assert changed == ["1"], "the refresh token was not used"
 
 
 class API:

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 import requests
 
-from conftest import API, BASE_URL, MODE, ROOT, admin_sql, assert_problem, login, make_librarian, new_key, register, unique_email
+from conftest import API, BASE_URL, MODE, ROOT, admin_sql, age_refresh_use, assert_problem, login, make_librarian, new_key, register, unique_email
 from tokens import b64, claims_of, fresh_claims, header_of, sign, stack_keys
 
 
@@ -181,7 +181,8 @@ def test_login_refresh_rotation_and_theft_detection(anon):
     assert rotated.status_code == 200, rotated.text
     second = rotated.json()["data"]
     assert second["refresh_token"] != tokens["refresh_token"]
-    # the old refresh token is spent; presenting it again revokes the whole family
+    # the old refresh token is spent; presented again after the grace window, it revokes the whole family
+    age_refresh_use(tokens["refresh_token"], 31)
     assert_problem(anon.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]}), 401)
     assert_problem(anon.post("/api/auth/refresh", json={"refresh_token": second["refresh_token"]}), 401)
     assert_problem(anon.post("/api/auth/refresh", json={"refresh_token": "rt_" + "x" * 43}), 401)

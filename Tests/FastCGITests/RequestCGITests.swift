@@ -77,6 +77,17 @@ import Testing
         #expect(request.headers.values("Idempotency-Key") == ["b", "a"])
     }
 
+    @Test("takes Content-Type once when the server passes it both as CONTENT_TYPE and HTTP_CONTENT_TYPE")
+    func contentTypeOnce() {
+        let parameters = CGIParameters([
+            ("CONTENT_TYPE", "application/json"), ("CONTENT_LENGTH", "2"), ("HTTP_CONTENT_TYPE", "application/json"),
+            ("HTTP_CONTENT_LENGTH", "2"),
+        ])
+        let request = Request(cgiParameters: parameters, body: [], contentLength: 2)
+        #expect(request.headers.values("Content-Type") == ["application/json"])
+        #expect(request.headers.values("Content-Length") == ["2"])
+    }
+
     // Regression: invalid UTF-8 in the query string was repaired (U+FFFD) instead of refused.
     @Test(
         "writes bytes that are not UTF-8 as %XX escapes, keeping valid text as it is",
