@@ -254,12 +254,12 @@ def test_titles_are_trimmed_of_line_breaks_at_the_ends(admin):
 
 
 def test_thousands_of_unknown_fields_get_a_short_answer(anon):
-    fields = {f"field{i}": 1 for i in range(5000)}
+    fields = {f"field{i}": 1 for i in range(3000)}
     response = anon.post("/api/auth/register", json={"email": unique_email(), "password": "long enough", "name": "A",
                                                      **fields})
     problem = assert_problem(response, 400, "bad-request")
     assert len(response.content) < 1000
-    assert "'field0'" in problem["detail"] and "and 4995 more" in problem["detail"]
+    assert "'field0'" in problem["detail"] and "and 2995 more" in problem["detail"]
 
 
 @pytest.mark.parametrize("target", [b"/api/books?q=caf\xe9", b"/api/books?q=\xff", b"/api/books/\xc3\x28"])
