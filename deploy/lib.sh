@@ -139,7 +139,10 @@ can_access() { (cd / && setpriv --reuid "$1" --regid "$1" --init-groups test "$2
 # --- state folder --------------------------------------------------------------------------
 
 make_dirs() {
-  install -d -m 0755 "$STACKS_HOME" "$LOG_DIR" "$STACKS_HOME/nginx"
+  install -d -m 0755 "$STACKS_HOME" "$STACKS_HOME/nginx"
+  # Logs hold request lines (nginx's error log quotes query strings): closed to other local
+  # accounts; group postgres, so that pg_ctl (as postgres) can reach its own log file.
+  install -d -m 0750 -o root -g postgres "$LOG_DIR"
   install -d -m 0755 -o postgres -g postgres "$RUN_DIR"
   install -d -m 0700 -o postgres -g postgres "$PG_DIR"
   [ -e "$LOG_DIR/postgres.log" ] || install -m 0640 -o postgres -g postgres /dev/null "$LOG_DIR/postgres.log"

@@ -14,3 +14,5 @@ ALTER TABLE members
 ALTER TABLE refresh_tokens
     ADD COLUMN access_jti   text CHECK (length(access_jti) BETWEEN 8 AND 64),
     ADD COLUMN successor_id bigint REFERENCES refresh_tokens (id) ON DELETE SET NULL;
+-- deploy/maintain deletes expired refresh tokens; each deletion clears the successor link to it.
+CREATE INDEX refresh_tokens_successor_idx ON refresh_tokens (successor_id);

@@ -1,5 +1,7 @@
 // CGI meta-variables exactly as the web server sent them: in order, a repeated name kept (two
-// copies of a request header arrive as two HTTP_ variables), and every value valid UTF-8.
+// copies of a request header arrive as two HTTP_ variables), and every value valid UTF-8 without
+// silent repair: the path and query keep bad bytes as %XX escapes, which their strict decoders
+// refuse with a 400.
 import Glibc
 import HTTP
 
@@ -25,7 +27,12 @@ public struct CGIParameters: Sendable {
         while let entry = cursor?.pointee {
             let bytes = UnsafeRawBufferPointer(start: entry, count: strlen(entry))
             if let equals = bytes.firstIndex(of: UInt8(ascii: "=")) {
-                pairs.append((Self.text(bytes[..<equals]), Self.text(bytes[(equals + 1)...])))
+                let name = Self.text(bytes[..<equals])
+                let value = bytes[(equals + 1)...]
+                // A header value's bad bytes become U+FFFD, which no header the API reads accepts
+                // (keys and tokens are ASCII, media types compared whole), so it fails as malformed
+                // instead of passing as some other valid value; everything else keeps them as escapes.
+                pairs.append((name, name.hasPrefix("HTTP_") ? String(decoding: value, as: UTF8.self) : Self.text(value)))
             }
             cursor = cursor.map { $0 + 1 }
         }
@@ -38,8 +45,7 @@ public struct CGIParameters: Sendable {
     }
 
     /// The bytes as text, with every byte that is not part of valid UTF-8 written as a `%XX`
-    /// escape: nothing is silently repaired, and the strict percent-decoders of the path and the
-    /// query refuse such a request with a 400.
+    /// escape, which the strict percent-decoders of the path and the query refuse with a 400.
     static func text<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         if let valid = String(validating: bytes, as: UTF8.self) { return valid }
         let all = Array(bytes)

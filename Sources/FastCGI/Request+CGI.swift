@@ -24,11 +24,6 @@ extension Request {
             requestID: parameters["REQUEST_ID"] ?? parameters["HTTP_X_REQUEST_ID"] ?? "")
     }
 
-    /// Builds a request from a dictionary of meta-variables (tests).
-    public init(cgiParameters parameters: [String: String], body: [UInt8], contentLength: Int) {
-        self.init(cgiParameters: CGIParameters(parameters), body: body, contentLength: contentLength)
-    }
-
     /// The declared body length (`CONTENT_LENGTH`), 0 when absent, nil when not a number.
     public static func declaredContentLength(_ parameters: CGIParameters) -> Int? {
         guard let text = parameters["CONTENT_LENGTH"], !text.isEmpty else { return 0 }

@@ -29,7 +29,14 @@ public struct RequestContext {
         return caller
     }
 
-    /// Authenticates the request's bearer credential now (for public endpoints that accept one).
+    /// On a public endpoint that also accepts a credential: the caller when the request carries
+    /// `Authorization` (401 if it is not valid), nil when it carries none.
+    func callerIfPresent(_ request: Request) throws -> Principal? {
+        guard request.headers["Authorization"] != nil else { return nil }
+        return try authenticate(request)
+    }
+
+    /// Authenticates the request's bearer credential now.
     func authenticate(_ request: Request) throws -> Principal {
         try Authenticator(connection: connection(), signer: config.tokenSigner, now: now).principal(for: request)
     }

@@ -41,27 +41,19 @@ def whole_access_log():
         return log.read()
 
 
-def test_access_log_has_the_path_and_parameter_names_but_not_an_email_in_the_query():
+# /nope is answered by nginx itself: its error pages are internal redirects, which empty $args
+# before the line is written, so the names must come from $request_uri.
+@pytest.mark.parametrize("path, status", [("/api/borrows", 401), ("/nope", 404)])
+def test_access_log_has_the_path_and_parameter_names_but_not_an_email_in_the_query(path, status):
     email = unique_email("someone-unique")
-    response = requests.get(f"{BASE_URL}/api/borrows", params={"member": email, "status": "active"}, timeout=30)
-    assert response.status_code == 401, response.text
+    response = requests.get(f"{BASE_URL}{path}", params={"member": email, "status": "active"}, timeout=30)
+    assert response.status_code == status, response.text
     entry = access_log_entry(response.headers["X-Request-Id"])
-    assert entry["path"] == "/api/borrows"
+    assert entry["path"] == path
     assert entry["query_params"] == "member,status"
-    assert entry["method"] == "GET" and entry["status"] == 401
+    assert entry["method"] == "GET" and entry["status"] == status
     assert email not in whole_access_log()
     assert email.split("@")[0] not in whole_access_log()
-
-
-def test_access_log_keeps_the_parameter_names_of_a_request_nginx_answers_itself():
-    # nginx's own error pages are internal redirects, which empty $args before the line is written.
-    email = unique_email("not-found")
-    response = requests.get(f"{BASE_URL}/nope", params={"member": email, "status": "active"}, timeout=30)
-    assert response.status_code == 404, response.text
-    entry = access_log_entry(response.headers["X-Request-Id"])
-    assert entry["path"] == "/nope"
-    assert entry["query_params"] == "member,status"
-    assert email not in whole_access_log()
 
 
 def test_access_log_keeps_at_most_eight_names_and_cuts_a_name_at_the_first_odd_character():

@@ -4,13 +4,15 @@ borrow record route, canonical links, repeated and mistyped headers, text and in
 import json
 import random
 import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlparse
 
 import pytest
 import requests
 
-from conftest import (API, BASE_URL, admin_sql, age_refresh_use, assert_problem, login, make_librarian, new_key,
-                      register, unique_email)
+from conftest import (API, BASE_URL, admin_sql, age_refresh_use, assert_problem, login, new_key, register,
+                      unique_email)
 
 
 def guest_key(email, **extra):
@@ -76,6 +78,42 @@ def test_registering_a_guest_email_needs_one_of_its_keys(anon):
     # Now a password account: open mode no longer hands out keys for it, and it cannot be claimed again.
     assert_problem(anon.post("/api/auth/generate-key", json={"email": email}), 401)
     assert_problem(API(BASE_URL, first["api_key"]).post("/api/auth/register", json=body), 409, "conflict")
+
+
+def test_a_read_only_guest_key_cannot_claim_the_email(anon):
+    email = unique_email("guest")
+    reader = guest_key(email, scopes=["read"])
+    body = {"email": email, "password": "correct horse battery", "name": "Claimed"}
+    assert_problem(API(BASE_URL, reader["api_key"]).post("/api/auth/register", json=body), 403, "insufficient-scope")
+
+
+def test_keys_minted_for_a_guest_while_it_is_claimed_do_not_survive_the_claim():
+    email = unique_email("guest")
+    keeper = guest_key(email)
+    first_minted = threading.Event()
+
+    def mint(_):
+        minted = []
+        for _ in range(15):
+            response = requests.post(f"{BASE_URL}/api/auth/generate-key", json={"email": email}, timeout=30)
+            assert response.status_code in (201, 401), response.text
+            if response.status_code == 201:
+                minted.append(response.json()["data"]["api_key"])
+                first_minted.set()
+        return minted
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        minting = [pool.submit(mint, n) for n in range(3)]
+        first_minted.wait(10)
+        claimed = API(BASE_URL, keeper["api_key"]).post("/api/auth/register", json={
+            "email": email, "password": "correct horse battery", "name": "Claimed"})
+        minted = [key for future in minting for key in future.result()]
+    assert claimed.status_code == 200, claimed.text
+    live = admin_sql("SELECT count(*) FROM api_keys k JOIN members m ON m.id = k.member_id "
+                     f"WHERE m.email = '{email}' AND k.revoked_at IS NULL")
+    assert live == ["1"]  # the claimant's own key, and nothing minted from the email alone
+    for key in minted:
+        assert API(BASE_URL, key).get("/api/auth/me").status_code == 401
 
 
 # --- 4: brute force ---
@@ -158,6 +196,23 @@ def test_a_refresh_token_reused_after_the_grace_window_revokes_the_session():
     assert_problem(requests.post(f"{BASE_URL}/api/auth/refresh",
                                  json={"refresh_token": first.json()["data"]["refresh_token"]}, timeout=30), 401)
     assert_problem(API(BASE_URL, first.json()["data"]["access_token"]).get("/api/auth/me"), 401)
+
+
+def test_two_refreshes_of_one_token_at_once_both_get_the_same_pair():
+    for _ in range(5):
+        tokens = login(*register())
+        barrier = threading.Barrier(2)
+
+        def refresh(_):
+            barrier.wait()
+            return requests.post(f"{BASE_URL}/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]},
+                                 timeout=30)
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            first, second = pool.map(refresh, range(2))
+        assert first.status_code == 200 and second.status_code == 200, (first.text, second.text)
+        assert first.json()["data"]["refresh_token"] == second.json()["data"]["refresh_token"]
+        assert API(BASE_URL, first.json()["data"]["access_token"]).get("/api/auth/me").status_code == 200
 
 
 def test_a_reuse_within_the_window_after_the_successor_was_used_is_theft():

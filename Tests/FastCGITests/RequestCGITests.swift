@@ -45,7 +45,7 @@ import Testing
 
     @Test("builds the request from CGI meta-variables", arguments: cases)
     func builds(_ example: Case) {
-        let request = Request(cgiParameters: example.parameters, body: [], contentLength: 0)
+        let request = Request(cgiParameters: CGIParameters(example.parameters), body: [], contentLength: 0)
         #expect(request.method == example.method)
         #expect(request.path == example.path)
         #expect(request.rawQuery == example.query)
@@ -97,13 +97,19 @@ import Testing
             (Array("QUERY_STRING=".utf8) + [0xC3, 0x28, 0xE2, 0x82], "%C3(%E2%82"),
         ])
     func invalidUTF8(entry: [UInt8], expected: String) {
+        #expect(parameter(entry, "QUERY_STRING") == expected)
+    }
+
+    @Test("reads a header value that is not UTF-8 with U+FFFD, never as an escape that another value could equal")
+    func invalidUTF8Header() {
+        #expect(parameter(Array("HTTP_IDEMPOTENCY_KEY=k".utf8) + [0xFF], "HTTP_IDEMPOTENCY_KEY") == "k\u{FFFD}")
+    }
+
+    private func parameter(_ entry: [UInt8], _ name: String) -> String? {
         var bytes = entry.map { CChar(bitPattern: $0) } + [0]
-        bytes.withUnsafeMutableBufferPointer { buffer in
+        return bytes.withUnsafeMutableBufferPointer { buffer in
             var entries: [UnsafeMutablePointer<CChar>?] = [buffer.baseAddress, nil]
-            entries.withUnsafeMutableBufferPointer { list in
-                let parameters = CGIParameters(entries: list.baseAddress)
-                #expect(parameters["QUERY_STRING"] == expected)
-            }
+            return entries.withUnsafeMutableBufferPointer { list in CGIParameters(entries: list.baseAddress)[name] }
         }
     }
 }

@@ -14,6 +14,7 @@ import Testing
         #expect(config.maxBody == 1_048_576)
         #expect(config.statementTimeoutMS == 5000)
         #expect(config.openKeys == false)
+        #expect(config.refreshGrace == 30)
         #expect(config.databaseParameters["dbname"] == nil)
         #expect(config.databaseParameters["options"] == "-c statement_timeout=5000")
     }
@@ -23,12 +24,13 @@ import Testing
         let config = try Config(environment: [
             "STACKS_JWT_KEYS": Self.key + ",old:" + String(repeating: "o", count: 40), "STACKS_MAX_REQUESTS": "1",
             "STACKS_MAX_BODY": "65536", "STACKS_STATEMENT_TIMEOUT_MS": "250", "STACKS_OPEN_KEYS": "true",
-            "DATABASE_URL": "postgresql:///stacks", "STACKS_PORT": "8080",
+            "STACKS_REFRESH_GRACE": "0", "DATABASE_URL": "postgresql:///stacks", "STACKS_PORT": "8080",
         ])
         #expect(config.jwtKeys.map(\.id) == ["k1", "old"])
         #expect(config.maxRequests == 1)
         #expect(config.maxBody == 65536)
         #expect(config.openKeys)
+        #expect(config.refreshGrace == 0)
         #expect(config.databaseParameters["dbname"] == "postgresql:///stacks")
         #expect(config.databaseParameters["options"] == "-c statement_timeout=250")
     }
@@ -49,6 +51,7 @@ import Testing
             (["STACKS_JWT_KEYS": key, "STACKS_MAX_BODY": "1e6"], "STACKS_MAX_BODY must be an integer"),
             (["STACKS_JWT_KEYS": key, "STACKS_STATEMENT_TIMEOUT_MS": "0"], "STACKS_STATEMENT_TIMEOUT_MS"),
             (["STACKS_JWT_KEYS": key, "STACKS_OPEN_KEYS": "yes"], "STACKS_OPEN_KEYS must be true or false"),
+            (["STACKS_JWT_KEYS": key, "STACKS_REFRESH_GRACE": "301"], "STACKS_REFRESH_GRACE must be an integer from 0 to 300"),
             (["STACKS_JWT_KEYS": key, "STACKS_MAX_REQUETS": "1"], "unknown setting STACKS_MAX_REQUETS"),
         ])
     func refuses(environment: [String: String], reason: String) {

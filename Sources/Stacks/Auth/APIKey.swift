@@ -45,20 +45,50 @@ struct APIKeyInfo: Encodable, Equatable, Sendable {
     }
 }
 
+/// What entitles a caller to a new key, checked again when the key is made.
+enum KeyGrant {
+    /// The member's password was just verified, or an access token (which only a password gives).
+    case verified
+    /// Open-key mode: the member has no password.
+    case guest
+    /// Another of the member's keys, by id.
+    case key(id: Int64)
+}
+
 /// API key SQL.
 struct KeyStore {
     let connection: Connection
 
-    /// Makes a key for a member and returns the secret (once) with its stored info.
-    func create(memberID: Int64, label: String?, scopes: Set<Scope>) throws -> (key: String, info: APIKeyInfo) {
-        let prefix = String(Hex.encode(Sodium.randomBytes(4)))
-        let key = "\(Authenticator.keyPrefix)\(prefix)_\(Sodium.randomToken(bytes: 32))"
-        let rows = try connection.query(
-            """
-            INSERT INTO api_keys (member_id, prefix, key_hash, label, scopes)
-            VALUES ($1, $2, $3, $4, string_to_array($5, ' ')) RETURNING \(APIKeyInfo.columns)
-            """, [String(memberID), Authenticator.keyPrefix + prefix, SHA256.hex(key), label, Scope.text(scopes)])
-        return (key, try APIKeyInfo(row: rows[0]))
+    /// Makes a key for a member and returns the secret (once) with its stored info. Under a share
+    /// lock on the member's row it checks again what `grant` relied on: a guest claim takes that
+    /// row first and revokes keys afterwards, so a key made meanwhile is either seen and revoked
+    /// by the claim, or refused here (401).
+    func create(memberID: Int64, label: String?, scopes: Set<Scope>, grant: KeyGrant) throws -> (key: String, info: APIKeyInfo)
+    {
+        try connection.transaction {
+            let member = try connection.query(
+                "SELECT password_hash IS NULL AS guest FROM members WHERE id = $1 FOR SHARE", [String(memberID)])
+            guard let row = member.first else { throw AuthProblems.invalid() }
+            switch grant {
+            case .verified:
+                break
+            case .guest:
+                guard try row.bool("guest") else {
+                    throw AuthProblems.badCredentials("This email has a password now: send it to generate a key.")
+                }
+            case .key(let id):
+                let live = try connection.query("SELECT 1 FROM api_keys WHERE id = $1 AND revoked_at IS NULL", [String(id)])
+                guard !live.isEmpty else { throw AuthProblems.invalid() }
+            }
+            let prefix = String(Hex.encode(Sodium.randomBytes(4)))
+            let key = "\(Authenticator.keyPrefix)\(prefix)_\(Sodium.randomToken(bytes: 32))"
+            let rows = try connection.query(
+                """
+                INSERT INTO api_keys (member_id, prefix, key_hash, label, scopes)
+                VALUES ($1, $2, $3, $4, string_to_array($5, ' ')) RETURNING \(APIKeyInfo.columns)
+                """, [String(memberID), Authenticator.keyPrefix + prefix, SHA256.hex(key), label, Scope.text(scopes)])
+            return (key, try APIKeyInfo(row: rows[0]))
+        }
     }
 
     /// The member's keys, newest first.

@@ -13,19 +13,22 @@ enum AuthHandlers {
         try request.query().allowOnly([])
         let body = try request.decode(RegisterBody.self).validated()
         let members = MemberStore(connection: try context.connection())
-        var guest: (member: Member, keepKey: Int64?)?
+        // A guest's email is claimed with one of its keys (a guest has no password, hence no token).
+        var claim: (memberID: Int64, keyID: Int64)?
         if let existing = try members.member(email: body.email) {
-            guard existing.passwordHash == nil else { throw MemberStore.emailTaken() }
-            guard request.headers["Authorization"] != nil else { throw MemberStore.guestEmail(proofGiven: false) }
-            let caller = try context.authenticate(request)
-            guard caller.memberID == existing.member.id else { throw MemberStore.guestEmail(proofGiven: true) }
-            if case .apiKey(let id) = caller.credential { guest = (existing.member, id) } else { guest = (existing.member, nil) }
+            guard existing.passwordHash == nil else { throw AuthProblems.emailTaken() }
+            guard let caller = try context.callerIfPresent(request) else { throw AuthProblems.guestEmail(proofGiven: false) }
+            guard caller.memberID == existing.member.id, case .apiKey(let keyID) = caller.credential else {
+                throw AuthProblems.guestEmail(proofGiven: true)
+            }
+            guard caller.scopes.contains(.write) else { throw AuthProblems.insufficientScope(.write) }
+            claim = (existing.member.id, keyID)
         }
         guard let hash = context.config.passwordHasher.hash(body.password) else { throw Problem.internalError() }
         var response: Response
-        if let guest {
+        if let claim {
             let member = try members.claimGuest(
-                id: guest.member.id, name: body.name, passwordHash: hash, keepingKey: guest.keepKey)
+                id: claim.memberID, name: body.name, passwordHash: hash, keepingKey: claim.keyID)
             response = Response.success(
                 member, message: "Registered: the guest account now has a password; its other API keys were revoked")
         } else {
@@ -45,8 +48,8 @@ enum AuthHandlers {
         let members = MemberStore(connection: connection)
         let member: Member
         var allowed: Set<Scope>
-        if request.headers["Authorization"] != nil {
-            let caller = try context.authenticate(request)
+        let grant: KeyGrant
+        if let caller = try context.callerIfPresent(request) {
             guard caller.scopes.contains(.write) else { throw AuthProblems.insufficientScope(.write) }
             guard caller.email == input.email else {
                 throw Problem(
@@ -55,6 +58,7 @@ enum AuthHandlers {
             guard let found = try members.member(id: caller.memberID) else { throw AuthProblems.invalid() }
             member = found
             allowed = caller.scopes
+            if case .apiKey(let id) = caller.credential { grant = .key(id: id) } else { grant = .verified }
         } else if let found = try members.member(email: input.email) {
             if let hash = found.passwordHash {
                 guard let password = body.password,
@@ -64,8 +68,10 @@ enum AuthHandlers {
                     throw AuthProblems.badCredentials("This email has a password: send the right one to generate a key.")
                 }
                 allowed = Scope.allowed(for: found.member.role)
+                grant = .verified
             } else if context.config.openKeys {
                 allowed = Scope.guest
+                grant = .guest
             } else {
                 throw AuthProblems.badCredentials(
                     "Keys for this email need its password: register first (POST /api/auth/register), then send it.")
@@ -79,6 +85,7 @@ enum AuthHandlers {
             let name = String(String.UnicodeScalarView(input.email.split(separator: "@")[0].unicodeScalars.prefix(200)))
             member = try members.create(email: input.email, name: name, passwordHash: nil)
             allowed = Scope.guest
+            grant = .guest
         }
         if let requested = input.scopes {
             guard requested.isSubset(of: allowed) else {
@@ -88,7 +95,8 @@ enum AuthHandlers {
             }
             allowed = requested
         }
-        let (key, info) = try KeyStore(connection: connection).create(memberID: member.id, label: input.label, scopes: allowed)
+        let (key, info) = try KeyStore(connection: connection).create(
+            memberID: member.id, label: input.label, scopes: allowed, grant: grant)
         return noStore(
             Response.success(
                 GeneratedKey(

@@ -97,4 +97,27 @@ enum AuthProblems {
     static func badCredentials(_ detail: String) -> Problem {
         Problem("invalid-credentials", title: "Invalid credentials", status: .unauthorized, detail: detail)
     }
+
+    /// 429 for an account locked after wrong passwords.
+    static func locked(retryAfter seconds: Int) -> Problem {
+        Problem(
+            "too-many-attempts", title: "Too many failed attempts", status: .tooManyRequests,
+            detail: "Too many wrong passwords for this account: try again in \(seconds) second\(seconds == 1 ? "" : "s").",
+            headers: Headers([("Retry-After", String(seconds))]))
+    }
+
+    /// 409: the email belongs to a member with a password.
+    static func emailTaken() -> Problem {
+        Problem("conflict", title: "Conflict", status: .conflict, detail: "An account with this email already exists.")
+    }
+
+    /// 409: the email belongs to a guest of open-key mode, which only the holder of one of its keys may claim.
+    static func guestEmail(proofGiven: Bool) -> Problem {
+        Problem(
+            "guest-account", title: "Email in use by a guest", status: .conflict,
+            detail: (proofGiven ? "The credential sent is not a key of this email's guest account. " : "")
+                + "This email is used by a guest account (created from the email alone by POST /api/auth/generate-key). "
+                + "To give it a password, send this request again with Authorization: Bearer <one of that guest's API keys>; "
+                + "its other keys are then revoked.")
+    }
 }

@@ -40,19 +40,11 @@ struct LoginThrottle {
         let wait = try connection.query(
             "SELECT greatest(1, ceil(extract(epoch FROM locked_until - now())))::int AS wait FROM members WHERE id = $1",
             [String(memberID)])
-        throw Self.locked(retryAfter: try wait.first?.int("wait") ?? 1)
+        throw AuthProblems.locked(retryAfter: try wait.first?.int("wait") ?? 1)
     }
 
     private func succeeded(memberID: Int64) throws {
         try connection.query(
             "UPDATE members SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND failed_logins > 0", [String(memberID)])
-    }
-
-    /// 429 for a locked account.
-    static func locked(retryAfter seconds: Int) -> Problem {
-        Problem(
-            "too-many-attempts", title: "Too many failed attempts", status: .tooManyRequests,
-            detail: "Too many wrong passwords for this account: try again in \(seconds) second\(seconds == 1 ? "" : "s").",
-            headers: Headers([("Retry-After", String(seconds))]))
     }
 }

@@ -51,13 +51,15 @@ struct MemberStore {
                 [email, name, passwordHash])
             return try Member(row: rows[0])
         } catch {
-            if error.sqlState == .uniqueViolation { throw Self.emailTaken() }
+            if error.sqlState == .uniqueViolation { throw AuthProblems.emailTaken() }
             throw error
         }
     }
 
     /// Gives a guest member (no password) a password and a name, and revokes every key of it but
-    /// `keepingKey`, in one transaction; 409 if it was claimed meanwhile.
+    /// `keepingKey`, in one transaction; 409 if it was claimed meanwhile. The member's row is
+    /// locked first, so a key being made for the guest at the same time is either committed
+    /// before the revocation reads the keys, or refused (see `KeyStore.create`).
     func claimGuest(id: Int64, name: String, passwordHash: String, keepingKey: Int64?) throws -> Member {
         try connection.transaction {
             let rows = try connection.query(
@@ -65,7 +67,7 @@ struct MemberStore {
                 UPDATE members SET name = $2, password_hash = $3
                 WHERE id = $1 AND password_hash IS NULL RETURNING \(Member.columns)
                 """, [String(id), name, passwordHash])
-            guard let row = rows.first else { throw Self.emailTaken() }
+            guard let row = rows.first else { throw AuthProblems.emailTaken() }
             try connection.query(
                 """
                 UPDATE api_keys SET revoked_at = now()
@@ -73,21 +75,6 @@ struct MemberStore {
                 """, [String(id), keepingKey.map(String.init)])
             return try Member(row: row)
         }
-    }
-
-    /// 409: the email belongs to a member with a password.
-    static func emailTaken() -> Problem {
-        Problem("conflict", title: "Conflict", status: .conflict, detail: "An account with this email already exists.")
-    }
-
-    /// 409: the email belongs to a guest of open-key mode, which only the holder of its key may claim.
-    static func guestEmail(proofGiven: Bool) -> Problem {
-        Problem(
-            "guest-account", title: "Email in use by a guest", status: .conflict,
-            detail: (proofGiven ? "The credential sent does not belong to this email's guest account. " : "")
-                + "This email is used by a guest account (created from the email alone by POST /api/auth/generate-key). "
-                + "To give it a password, send this request again with Authorization: Bearer <one of that guest's API keys>; "
-                + "its other keys are then revoked.")
     }
 
     /// Replaces a stored password hash (after a login with raised parameters).

@@ -49,9 +49,14 @@ struct SessionStore {
     func rotate(_ refreshToken: String) throws -> TokenPair {
         enum Outcome { case pair(TokenPair), reused, invalid }
         let outcome: Outcome = try connection.transaction {
+            // Lock first, read second: a concurrent rotation of the same token commits its successor
+            // while this one waits, and only a new statement (a new snapshot) sees that row.
+            let locked = try connection.query(
+                "SELECT id FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE", [SHA256.hex(refreshToken)])
+            guard let id = locked.first?["id"] else { return .invalid }
             let rows = try connection.query(
                 """
-                SELECT r.id, r.family::text AS family, r.member_id, array_to_string(r.scopes, ' ') AS scopes, m.role,
+                SELECT r.family::text AS family, r.member_id, array_to_string(r.scopes, ' ') AS scopes, m.role,
                        r.used_at IS NOT NULL AS used, r.revoked_at IS NOT NULL AS revoked, r.expires_at <= now() AS expired,
                        coalesce(r.used_at > now() - make_interval(secs => $2::int)
                                 AND s.used_at IS NULL AND s.revoked_at IS NULL, false) AS retry_in_grace,
@@ -59,8 +64,8 @@ struct SessionStore {
                        extract(epoch FROM s.issued_at)::bigint AS successor_issued
                 FROM refresh_tokens r JOIN members m ON m.id = r.member_id
                 LEFT JOIN refresh_tokens s ON s.id = r.successor_id
-                WHERE r.token_hash = $1 FOR UPDATE OF r
-                """, [SHA256.hex(refreshToken), String(config.refreshGrace)])
+                WHERE r.id = $1
+                """, [id, String(config.refreshGrace)])
             guard let row = rows.first, try !row.bool("revoked"), try !row.bool("expired") else { return .invalid }
             let family = try row.string("family")
             let role = try row.string("role")
@@ -82,8 +87,7 @@ struct SessionStore {
             let successor = successorToken(of: refreshToken, key: signer.keys[0])
             let issued = try issue(successor, memberID: memberID, role: role, scopes: scopes, family: family)
             try connection.query(
-                "UPDATE refresh_tokens SET used_at = now(), successor_id = $2 WHERE id = $1",
-                [try row.string("id"), String(issued.id)])
+                "UPDATE refresh_tokens SET used_at = now(), successor_id = $2 WHERE id = $1", [id, String(issued.id)])
             return .pair(issued.pair)
         }
         switch outcome {

@@ -32,7 +32,7 @@ struct IdempotencyKey: Equatable {
         {
             body = Array(canonical)
         }
-        let path = PercentDecoding.decode(request.path) ?? request.path
-        return Hex.encode(SHA256.hash(Array("\(request.method)\n\(path)\n\(query)\n".utf8) + body))
+        // The path is the canonical one the router gave (`//api/x/` and `/api/x` are one request).
+        return Hex.encode(SHA256.hash(Array("\(request.method)\n\(request.path)\n\(query)\n".utf8) + body))
     }
 }

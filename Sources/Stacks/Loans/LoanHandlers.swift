@@ -71,9 +71,10 @@ enum LoanHandlers {
         try request.query().allowOnly([])
         let id = try context.parameters.id("id")
         let principal = try context.principal()
-        let store = LoanStore(connection: try context.connection())
-        let found = try principal.scopes.contains(.admin) ? store.loan(id: id) : store.loan(id: id, memberID: principal.memberID)
-        guard let loan = found else { throw LoanProblems.notFound(id) }
+        let owner = principal.scopes.contains(.admin) ? nil : principal.memberID
+        guard let loan = try LoanStore(connection: context.connection()).loan(id: id, memberID: owner) else {
+            throw LoanProblems.notFound(id)
+        }
         return Response.success(loan, message: "Borrow record \(loan.id)")
     }
 

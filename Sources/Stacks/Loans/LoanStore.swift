@@ -77,15 +77,11 @@ struct LoanStore {
         }
     }
 
-    /// One of the member's loans.
-    func loan(id: Int64, memberID: Int64) throws -> Loan? {
-        try connection.query("\(Loan.select) WHERE l.id = $1 AND l.member_id = $2", [String(id), String(memberID)])
-            .first.map(Loan.init(row:))
-    }
-
-    /// Any member's loan (for librarians).
-    func loan(id: Int64) throws -> Loan? {
-        try connection.query("\(Loan.select) WHERE l.id = $1", [String(id)]).first.map(Loan.init(row:))
+    /// One of the member's loans; with `memberID` nil, anyone's (for librarians).
+    func loan(id: Int64, memberID: Int64?) throws -> Loan? {
+        try connection.query(
+            "\(Loan.select) WHERE l.id = $1 AND ($2::bigint IS NULL OR l.member_id = $2)", [String(id), memberID.map(String.init)]
+        ).first.map(Loan.init(row:))
     }
 
     /// A page of a member's loans, newest first, after the loan id `before`.
