@@ -63,8 +63,7 @@ struct KeyStore {
     /// lock on the member's row it checks again what `grant` relied on: a guest claim takes that
     /// row first and revokes keys afterwards, so a key made meanwhile is either seen and revoked
     /// by the claim, or refused here (401).
-    func create(memberID: Int64, label: String?, scopes: Set<Scope>, grant: KeyGrant) throws -> (key: String, info: APIKeyInfo)
-    {
+    func create(memberID: Int64, label: String?, scopes: Set<Scope>, grant: KeyGrant) throws -> (key: String, info: APIKeyInfo) {
         try connection.transaction {
             let member = try connection.query(
                 "SELECT password_hash IS NULL AS guest FROM members WHERE id = $1 FOR SHARE", [String(memberID)])

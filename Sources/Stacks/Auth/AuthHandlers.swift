@@ -134,7 +134,9 @@ enum AuthHandlers {
             _ = hasher.hash(body.password)  // unknown emails cost the same time as wrong passwords
             throw AuthProblems.badCredentials("The email or password is wrong.")
         }
-        guard try LoginThrottle(connection: connection).verify(body.password, against: hash, memberID: found.member.id, hasher: hasher)
+        guard
+            try LoginThrottle(connection: connection).verify(
+                body.password, against: hash, memberID: found.member.id, hasher: hasher)
         else { throw AuthProblems.badCredentials("The email or password is wrong.") }
         if hasher.needsRehash(hash), let stronger = hasher.hash(body.password) {
             try members.updatePasswordHash(id: found.member.id, to: stronger)

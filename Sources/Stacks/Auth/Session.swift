@@ -78,7 +78,8 @@ struct SessionStore {
                         SHA256.hex($0) == hash
                     })
                 {
-                    let claims = accessClaims(memberID: memberID, role: role, scopes: scopes, family: family, issuedAt: issued, jti: jti)
+                    let claims = accessClaims(
+                        memberID: memberID, role: role, scopes: scopes, family: family, issuedAt: issued, jti: jti)
                     return .pair(pair(claims, refresh: successor))
                 }
                 try revokeFamily(family)
@@ -120,7 +121,8 @@ struct SessionStore {
 
     /// The successor of a refresh token under a signing key: unguessable without both.
     private func successorToken(of token: String, key: JWTKey) -> String {
-        Self.refreshPrefix + Base64URL.encode(HMACSHA256.authenticate(Array("stacks refresh successor\n\(token)".utf8), key: key.secret))
+        Self.refreshPrefix
+            + Base64URL.encode(HMACSHA256.authenticate(Array("stacks refresh successor\n\(token)".utf8), key: key.secret))
     }
 
     private func accessClaims(memberID: Int64, role: String, scopes: Set<Scope>, family: String, issuedAt: Int, jti: String)
@@ -151,7 +153,10 @@ struct SessionStore {
                     now() + make_interval(secs => $6::int), $7)
             RETURNING id
             """,
-            [family, String(memberID), SHA256.hex(refresh), claims.scope, String(claims.iat), String(config.refreshTTL), claims.jti])
+            [
+                family, String(memberID), SHA256.hex(refresh), claims.scope, String(claims.iat), String(config.refreshTTL),
+                claims.jti,
+            ])
         return (try rows[0].int64("id"), pair(claims, refresh: refresh))
     }
 }

@@ -80,7 +80,8 @@ struct LoanStore {
     /// One of the member's loans; with `memberID` nil, anyone's (for librarians).
     func loan(id: Int64, memberID: Int64?) throws -> Loan? {
         try connection.query(
-            "\(Loan.select) WHERE l.id = $1 AND ($2::bigint IS NULL OR l.member_id = $2)", [String(id), memberID.map(String.init)]
+            "\(Loan.select) WHERE l.id = $1 AND ($2::bigint IS NULL OR l.member_id = $2)",
+            [String(id), memberID.map(String.init)]
         ).first.map(Loan.init(row:))
     }
 
