@@ -51,7 +51,7 @@ import Testing
         #expect(Cursor(token: String(cursor.token.dropLast(3))) == nil)
     }
 
-    @Test("builds the keyset predicate for mixed directions")
+    @Test("builds the keyset predicate for mixed directions, bounded by the first key")
     func keyset() {
         let keys = [
             BookSortKey(column: "title", descending: false), BookSortKey(column: "year", descending: true),
@@ -59,8 +59,16 @@ import Testing
         ]
         #expect(
             BookStore.after(keys, values: ["$1", "$2", "$3"])
-                == "((title > $1::text) OR (title = $1::text AND year < $2::integer) OR "
-                + "(title = $1::text AND year = $2::integer AND id > $3::bigint))")
+                == "(title >= $1::text AND ((title > $1::text) OR (title = $1::text AND year < $2::integer) OR "
+                + "(title = $1::text AND year = $2::integer AND id > $3::bigint)))")
+    }
+
+    @Test("builds a row comparison when every key has one direction, so the sort index starts at the cursor")
+    func keysetOneDirection() {
+        let ascending = [BookSortKey(column: "title", descending: false), BookSortKey(column: "id", descending: false)]
+        #expect(BookStore.after(ascending, values: ["$1", "$2"]) == "((title, id) > ($1::text, $2::bigint))")
+        let descending = [BookSortKey(column: "year", descending: true), BookSortKey(column: "id", descending: true)]
+        #expect(BookStore.after(descending, values: ["$1", "$2"]) == "((year, id) < ($1::integer, $2::bigint))")
     }
 
     @Test("escapes LIKE wildcards in the author filter")
