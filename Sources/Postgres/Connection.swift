@@ -1,5 +1,7 @@
 // One libpq connection: connect, run statements with $n parameters (text format), and
-// transactions. The PGconn has exactly one owner and is finished in deinit.
+// transactions. The PGconn has exactly one owner and is finished in deinit. A statement is
+// prepared (parsed once, named) on its first use on this connection and executed by name after
+// that; a new connection (after a reconnect) starts with none.
 import CLibPQ
 import Glibc
 
@@ -7,6 +9,12 @@ import Glibc
 public final class Connection {
     private let handle: OpaquePointer
     private var transactionDepth = 0
+    /// This connection's prepared statements: SQL text → statement name.
+    private var statements: [String: String] = [:]
+    private var statementsMade = 0
+
+    /// The most prepared statements kept at once; past it they are all deallocated and made again.
+    public static let maxStatements = 200
 
     /// Connects with libpq keywords (e.g. `dbname` may be a URL); libpq's PG* environment fills the rest.
     public init(parameters: [String: String]) throws(PostgresError) {
@@ -31,14 +39,49 @@ public final class Connection {
     /// Whether the connection is still usable.
     public var isOpen: Bool { PQstatus(handle) == CONNECTION_OK }
 
-    /// Runs one statement with text parameters (`nil` is SQL NULL) and returns its rows.
+    /// Runs one statement with text parameters (`nil` is SQL NULL) and returns its rows. The
+    /// statement is prepared on first use; `prepared: false` plans it for these values every time
+    /// (for SQL put together per request, and where the best plan depends on the values).
     @discardableResult
-    public func query(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> [Row] {
+    public func query(_ sql: String, _ parameters: [String?] = [], prepared: Bool = true) throws(PostgresError) -> [Row] {
+        guard prepared else {
+            let result = Self.withOptionalCStrings(parameters) { values in
+                PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+            }
+            defer { PQclear(result) }
+            return try rows(of: result)
+        }
+        let name = try statement(sql, parameterCount: parameters.count)
         let result = Self.withOptionalCStrings(parameters) { values in
-            PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+            PQexecPrepared(handle, name, Int32(parameters.count), values, nil, nil, 0)
         }
         defer { PQclear(result) }
-        return try rows(of: result)
+        do {
+            return try rows(of: result)
+        } catch {
+            // A schema change under a prepared SELECT ("cached plan must not change result type"):
+            // forget it, so the next use prepares it again.
+            if error.sqlState == .featureNotSupported { statements[sql] = nil }
+            throw error
+        }
+    }
+
+    /// The name of the prepared statement for `sql`, preparing it now if this connection has not.
+    private func statement(_ sql: String, parameterCount: Int) throws(PostgresError) -> String {
+        if let name = statements[sql] { return name }
+        if statements.count >= Self.maxStatements {
+            let cleared = PQexec(handle, "DEALLOCATE ALL")
+            defer { PQclear(cleared) }
+            _ = try rows(of: cleared)
+            statements.removeAll()
+        }
+        statementsMade += 1
+        let name = "s\(statementsMade)"
+        let result = PQprepare(handle, name, sql, Int32(parameterCount), nil)
+        defer { PQclear(result) }
+        _ = try rows(of: result)
+        statements[sql] = name
+        return name
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.

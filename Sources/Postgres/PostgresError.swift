@@ -34,6 +34,8 @@ public struct SQLState: Sendable, Hashable, CustomStringConvertible {
     public static let crashShutdown = SQLState("57P02")
     /// 57P03 cannot_connect_now.
     public static let cannotConnectNow = SQLState("57P03")
+    /// 0A000 feature_not_supported (also: a cached plan whose result type changed).
+    public static let featureNotSupported = SQLState("0A000")
     /// 42501 insufficient_privilege.
     public static let insufficientPrivilege = SQLState("42501")
     /// 42P01 undefined_table.

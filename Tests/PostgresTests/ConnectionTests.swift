@@ -26,6 +26,27 @@ func testDatabaseParameters() throws -> [String: String] {
         #expect(row["z"] == nil)
     }
 
+    @Test("prepares a statement once per connection and runs it by name after that; unprepared SQL stays unnamed")
+    func prepared() throws {
+        let connection = try Connection(parameters: testDatabaseParameters())
+        let sql = "SELECT $1::int + 1 AS n"
+        for value in 1...3 { #expect(try connection.query(sql, [String(value)]).first?.int("n") == value + 1) }
+        _ = try connection.query("SELECT 2 AS once", prepared: false)
+        let statements = try connection.query(
+            "SELECT statement FROM pg_prepared_statements WHERE statement IN ($1, 'SELECT 2 AS once')", [sql], prepared: false)
+        #expect(try statements.map { try $0.string("statement") } == [sql])
+    }
+
+    @Test("keeps working past the most prepared statements it keeps")
+    func manyStatements() throws {
+        let connection = try Connection(parameters: testDatabaseParameters())
+        for value in 0...(Connection.maxStatements + 10) {
+            #expect(try connection.query("SELECT \(value) + $1::int AS n", ["1"]).first?.int("n") == value + 1)
+        }
+        let kept = try connection.query("SELECT count(*) AS n FROM pg_prepared_statements", prepared: false)
+        #expect(try (1...Connection.maxStatements).contains(kept[0].int("n")))
+    }
+
     @Test("keeps a bound parameter a value, never SQL")
     func injection() throws {
         let connection = try Connection(parameters: testDatabaseParameters())

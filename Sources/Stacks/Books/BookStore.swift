@@ -86,7 +86,9 @@ struct BookStore {
             WHERE \(conditions.isEmpty ? "true" : conditions.joined(separator: " AND "))
             ORDER BY \(order) LIMIT \(query.limit + 1)
             """
-        let rows = try connection.query(sql, parameters)
+        // Put together per request, and its best plan depends on the values (a rare word takes
+        // the full-text index, a common one the sort index): planned for each request, not prepared.
+        let rows = try connection.query(sql, parameters, prepared: false)
         let books = try rows.prefix(query.limit).map(Book.init(row:))
         guard rows.count > query.limit, let last = rows.prefix(query.limit).last else { return (books, nil) }
         let values = query.sort.map { last[$0.column] ?? "" }
