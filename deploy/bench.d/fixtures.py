@@ -4,6 +4,7 @@ books with more copies for the loan scenario, and conversations filled to about 
 Writes the Lua parameters file the wrk scripts read."""
 import http.client
 import json
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 PASSWORD = "bench password 1"
@@ -192,6 +193,6 @@ class Fixtures:
             "words": self.words, "loan_books": self.loan_books,
             "conversations": [{"member": m, "name": n} for m, n in self.conversations],
         }
-        with open(path, "w") as f:
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
             f.write("-- Written by deploy/bench for its wrk scripts; holds credentials of the bench stack only.\n")
             f.write("return " + lua(table) + "\n")

@@ -47,6 +47,7 @@ class Runner:
         cpu_after = procstat.snapshot(self._groups())
         cpu_after["load generator"] = _children_cpu()
         busy = procstat.box_busy_seconds() - busy_before
+        result_drain = self.quiesce()
         memory_after = self.workers_memory()
         if process.returncode != 0:
             raise RuntimeError(f"{os.path.basename(command[0])} exited {process.returncode}: {err.strip()[-2000:]}")
@@ -57,22 +58,39 @@ class Runner:
         result["other_cpu_share"] = max(0.0, busy - sum(result["cpu_s"].values())) / (elapsed * (os.cpu_count() or 1))
         result["memory_before"] = memory_before
         result["memory_after"] = memory_after
+        result["drain_s"] = result_drain
         return result
 
-    def wrk(self, script, path_args, connections, seconds, url):
-        """One wrk run of `script` (a file of this folder) at `connections` for `seconds`."""
+    def quiesce(self, timeout=20.0, idle_cpu=0.02, step=0.2):
+        """Waits until the workers, the responder and nginx are idle (under `idle_cpu` CPU seconds in
+        `step`): requests a load generator left in flight when it stopped (queued logins take a
+        second or more) are finished before the next reading. Returns the seconds waited."""
+        started = time.monotonic()
+        groups = self._groups()
+        roots = groups["workers"] + groups["responder"] + groups["nginx"]
+        last = procstat.cpu_seconds(roots)
+        while time.monotonic() - started < timeout:
+            time.sleep(step)
+            now = procstat.cpu_seconds(roots)
+            if now - last <= idle_cpu:
+                break
+            last = now
+        return round(time.monotonic() - started, 2)
+
+    def _wrk_command(self, script, path_args, connections, seconds, url):
         threads = max(1, min(2, connections))
         command = [WRK, "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
                    "-s", os.path.join(HERE, script), url, "--", *path_args]
-        env = dict(os.environ, STACKS_BENCH_PARAMS=self.params)
+        return command, dict(os.environ, STACKS_BENCH_PARAMS=self.params)
+
+    def wrk(self, script, path_args, connections, seconds, url):
+        """One wrk run of `script` (a file of this folder) at `connections` for `seconds`."""
+        command, env = self._wrk_command(script, path_args, connections, seconds, url)
         return self._measured(command, env, _parse_wrk)
 
     def wrk_process(self, script, path_args, connections, seconds, url):
         """A wrk run in the background (for the login burst); read it with finish_wrk()."""
-        threads = max(1, min(2, connections))
-        command = [WRK, "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
-                   "-s", os.path.join(HERE, script), url, "--", *path_args]
-        env = dict(os.environ, STACKS_BENCH_PARAMS=self.params)
+        command, env = self._wrk_command(script, path_args, connections, seconds, url)
         return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     @staticmethod
