@@ -34,6 +34,18 @@ def summarize(name, rounds):
     }
 
 
+def burst_summary(bursts):
+    """Medians of the login-burst rounds (None when the burst did not run)."""
+    if not bursts:
+        return None
+    return {"ratio": median([b["ratio"] for b in bursts]),
+            "alone_rps": median([b["alone"]["rps"] for b in bursts]),
+            "with_logins_rps": median([b["with_logins"]["rps"] for b in bursts]),
+            "logins_rps": median([b["logins"]["rps"] for b in bursts]),
+            "errors": sum(b["alone"]["errors"] + b["with_logins"]["errors"] + b["logins"]["errors"] for b in bursts),
+            "rounds": bursts}
+
+
 def memory_stats(snapshot):
     """max/mean RSS and private dirty (KiB) over the workers of one snapshot {pid: {...}}."""
     if not snapshot:
@@ -183,3 +195,34 @@ def targets_text(checks):
         shown = "n/a" if value is None else (f"{value:.2f}" if isinstance(value, float) else str(value))
         lines.append(f"{'PASS' if c['pass'] else 'FAIL'}  {c['what']}: {shown}{(' ' + c['unit']) if c['unit'] else ''}")
     return "\n".join(lines)
+
+
+def render(info, settings, summary, labels, burst, flatness, memory_rows, catalog_runs, checks, notes):
+    """The whole report as printed (and kept in latest.json as "table")."""
+    commit = (info["git_commit"] or "?")[:10] + (" (with uncommitted changes)" if info["git_dirty"] else "")
+    out = [f"Stacks benchmark, {info['date']}, commit {commit}, binary sha256 {info['binary_sha256'][:12]}",
+           f"{info['nproc']} CPUs ({info['cpu']}), Linux {info['kernel']}, {info['nginx']}, {info['postgres']}, "
+           f"{settings['workers_per_pool']} workers × {settings['pools']} pools",
+           f"{settings['rounds']} round(s) × {settings['duration_s']} s per scenario, medians; errors summed over rounds",
+           "", scenario_table(summary, labels)]
+    if burst:
+        out += ["", f"Login burst ({settings['login_connections']} login connections beside 32 reading): book by id "
+                    f"{burst['alone_rps']:,.0f} req/s alone, {burst['with_logins_rps']:,.0f} req/s meanwhile "
+                    f"({burst['ratio']:.2f}×); {burst['logins_rps']:,.1f} logins/s; errors {burst['errors']}"]
+    for note in notes:
+        out += ["", note]
+    if memory_rows:
+        out += ["", memory_table(memory_rows)]
+    if flatness and flatness["baseline"] and flatness["final"]:
+        b, f = flatness["baseline"], flatness["final"]
+        out += [f"Idle workers' private dirty after the warm-up: max {b['private_dirty_max_kib'] / 1024:.1f} MiB; "
+                f"at the end: max {f['private_dirty_max_kib'] / 1024:.1f} MiB; largest growth of one worker "
+                f"{flatness['largest_growth_kib']} KiB; restarted workers {flatness['restarted_workers']}; "
+                f"{'flat' if flatness['flat'] else 'NOT flat'}"]
+    if catalog_runs:
+        out += ["", catalog_table(catalog_runs)]
+        if "catalog_generation_s" in info:
+            out += [f"({settings['catalog']:,} titles generated in {info['catalog_generation_s']:.0f} s, "
+                    "then VACUUM ANALYZE)"]
+    out += ["", "Targets (issue 9):", targets_text(checks)]
+    return "\n".join(out)
