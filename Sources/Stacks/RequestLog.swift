@@ -1,5 +1,7 @@
 // One JSON line per request: request id, method, path, status, duration, member, worker pid.
 // Only the path is logged, never the query, headers or body, so no token or password can leak.
+// The line has a fixed shape and is written by hand: through Foundation's encoder it cost about a
+// tenth of a health check's worker time.
 import Foundation
 import HTTP
 
@@ -14,27 +16,21 @@ public struct RequestLog {
         self.sink = sink
     }
 
-    private struct Line: Encodable {
-        let time: String
-        let level: String
-        let request_id: String
-        let method: String
-        let path: String
-        let status: Int
-        let duration_ms: Double
-        let member: String?
-        let pid: Int32
-        let error: String?
-    }
-
     /// Logs one answered request.
     func write(request: Request, response: Response, started: Date, detail: String?, member: String? = nil) {
-        let duration = (Date().timeIntervalSince(started) * 100_000).rounded() / 100
-        let line = Line(
-            time: started.formatted(.iso8601),
-            level: response.status.code >= 500 ? "error" : "info",
-            request_id: request.requestID, method: request.method, path: request.path,
-            status: response.status.code, duration_ms: duration, member: member, pid: pid, error: detail)
-        sink(String(decoding: JSONCoding.encode(line), as: UTF8.self))
+        sink(line(request: request, response: response, started: started, finished: Date(), detail: detail, member: member))
+    }
+
+    /// The log line: one JSON object, keys in sorted order, absent values left out.
+    func line(request: Request, response: Response, started: Date, finished: Date, detail: String?, member: String?) -> String {
+        let duration = (finished.timeIntervalSince(started) * 100_000).rounded() / 100
+        var line = "{\"duration_ms\":\(duration)"
+        if let detail { line += ",\"error\":" + JSONText.quoted(detail) }
+        line += ",\"level\":\"" + (response.status.code >= 500 ? "error" : "info") + "\""
+        if let member { line += ",\"member\":" + JSONText.quoted(member) }
+        line += ",\"method\":" + JSONText.quoted(request.method) + ",\"path\":" + JSONText.quoted(request.path)
+        line += ",\"pid\":\(pid),\"request_id\":" + JSONText.quoted(request.requestID)
+        line += ",\"status\":\(response.status.code),\"time\":\"" + started.formatted(.iso8601) + "\"}"
+        return line
     }
 }
