@@ -6,7 +6,6 @@ public enum MediaType {
     /// The `type/subtype` of a media type, lower case, without parameters or surrounding spaces.
     public static func essence(of value: String) -> String {
         let head = value.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        return String(head.drop(while: isSpace).reversed().drop(while: isSpace).reversed()).lowercased()
+        return head.trimmingOptionalWhitespace.lowercased()
     }
 }

@@ -81,15 +81,16 @@ public struct Router<Endpoint: Sendable>: Sendable {
         throw Problem.methodNotAllowed(method, allowed: allowed)
     }
 
+    /// The parameters when the path fits the pattern. The literals are compared first, so the
+    /// routes that do not match (nearly all of them) build nothing.
     private static func capture(_ pattern: [Segment], _ path: [String]) -> [String: String]? {
         guard pattern.count == path.count else { return nil }
+        for index in pattern.indices {
+            if case .literal(let text) = pattern[index], text != path[index] { return nil }
+        }
         var parameters: [String: String] = [:]
-        for (segment, value) in zip(pattern, path) {
-            switch segment {
-            case .literal(let text) where text == value: continue
-            case .literal: return nil
-            case .parameter(let name): parameters[name] = value
-            }
+        for index in pattern.indices {
+            if case .parameter(let name) = pattern[index] { parameters[name] = path[index] }
         }
         return parameters
     }

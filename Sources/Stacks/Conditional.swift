@@ -34,7 +34,7 @@ enum Conditional {
 
     /// Whether a list of entity tags (or `*`) matches; weak comparison ignores `W/`.
     static func matches(_ header: String, _ tag: String, weak: Bool) -> Bool {
-        let candidates = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let candidates = header.split(separator: ",").map(\.trimmingOptionalWhitespace)
         return candidates.contains { candidate in
             if candidate == "*" { return true }
             if candidate.hasPrefix("W/") { return weak && String(candidate.dropFirst(2)) == tag }

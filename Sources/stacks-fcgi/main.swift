@@ -23,7 +23,11 @@ guard Sodium.initialize() else {
 
 let app = App(
     config: config, database: Database(parameters: config.databaseParameters),
-    log: RequestLog(pid: getpid()) { line in try? FileHandle.standardError.write(contentsOf: Data((line + "\n").utf8)) })
+    // One write(2) per line, straight to stderr (a line is far below PIPE_BUF, so lines never interleave).
+    log: RequestLog(pid: getpid()) { line in
+        let bytes = Array((line + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    })
 
 if FastCGIWorker.startedAsCGI() {
     CGIRequest.serve(bodyLimit: config.maxBody, app.respond(to:))

@@ -15,3 +15,12 @@ import Testing
         #expect(MediaType.essence(of: value) == expected)
     }
 }
+
+@Suite struct OptionalWhitespaceTests {
+    @Test(
+        "trims spaces and tabs at both ends only",
+        arguments: [(" \tBearer x \t", "Bearer x"), ("a b", "a b"), ("", ""), (" \t ", ""), ("\u{A0}x", "\u{A0}x")])
+    func trims(text: String, expected: String) {
+        #expect(text.trimmingOptionalWhitespace == expected)
+    }
+}

@@ -19,7 +19,7 @@ struct Authenticator {
         guard let header = request.headers["Authorization"] else { throw AuthProblems.missing() }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw AuthProblems.invalid() }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        let token = parts[1].trimmingOptionalWhitespace
         if token.hasPrefix(Self.keyPrefix) { return try apiKey(token) }
         return try accessToken(token)
     }
