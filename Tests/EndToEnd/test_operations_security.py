@@ -347,3 +347,23 @@ def test_nginx_does_not_resend_an_unkeyed_post(nginx_over_fake_pools):
     status, body = send(port, "GET", "/api/books/1", body=None)
     assert status == 200, body
     assert second.uris() == ["/api/books/1"]
+
+
+# --- password checks are rate-limited in nginx, so a login burst cannot take every worker --------
+
+def test_password_checks_past_the_queue_get_a_json_429_and_the_queued_ones_an_answer():
+    def attempt(n):
+        return requests.post(f"{BASE_URL}/api/auth/login",
+                             json={"email": f"nobody-{n}@example.org", "password": "wrong password"}, timeout=60)
+
+    with ThreadPoolExecutor(max_workers=100) as pool:
+        responses = list(pool.map(attempt, range(100)))
+    statuses = [r.status_code for r in responses]
+    assert set(statuses) <= {401, 429}, statuses
+    limited = [r for r in responses if r.status_code == 429]
+    assert limited, "no login was refused: the password-check limit is not in force"
+    assert statuses.count(401) >= 60, statuses  # the queue (64 deep) holds the rest until their turn
+    problem = limited[0].json()
+    assert problem["type"] == "urn:stacks:problem:too-many-requests" and problem["status"] == 429
+    assert limited[0].headers["Retry-After"] == "1"
+    assert limited[0].headers["Content-Type"].startswith("application/problem+json")
