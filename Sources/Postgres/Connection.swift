@@ -16,8 +16,13 @@ public final class Connection {
     /// The most prepared statements kept at once; past it they are all deallocated and made again.
     public static let maxStatements = 200
 
-    /// Connects with libpq keywords (e.g. `dbname` may be a URL); libpq's PG* environment fills the rest.
-    public init(parameters: [String: String]) throws(PostgresError) {
+    /// Whether statements are prepared and kept (false behind a pooler that cannot carry them).
+    private let preparesStatements: Bool
+
+    /// Connects with libpq keywords (e.g. `dbname` may be a URL); libpq's PG* environment fills the
+    /// rest. With `prepareStatements` false every statement is planned anew (`PQexecParams`).
+    public init(parameters: [String: String], prepareStatements: Bool = true) throws(PostgresError) {
+        preparesStatements = prepareStatements
         // dbname first: with expand_dbname, the keywords after it override what its URL sets.
         let keys = parameters.keys.sorted { $0 == "dbname" || ($1 != "dbname" && $0 < $1) }
         let handle = Self.withCStrings(keys) { keyPointers in
@@ -44,7 +49,7 @@ public final class Connection {
     /// (for SQL put together per request, and where the best plan depends on the values).
     @discardableResult
     public func query(_ sql: String, _ parameters: [String?] = [], prepared: Bool = true) throws(PostgresError) -> [Row] {
-        guard prepared else {
+        guard prepared && preparesStatements else {
             let result = Self.withOptionalCStrings(parameters) { values in
                 PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
             }

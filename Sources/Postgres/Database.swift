@@ -4,18 +4,21 @@
 /// Holds at most one open connection and reopens it when needed.
 public final class Database {
     private let parameters: [String: String]
+    private let prepareStatements: Bool
     private var current: Connection?
 
-    /// Makes a lazily connecting database handle from libpq connection keywords.
-    public init(parameters: [String: String]) {
+    /// Makes a lazily connecting database handle from libpq connection keywords; see
+    /// `Connection.init(parameters:prepareStatements:)`.
+    public init(parameters: [String: String], prepareStatements: Bool = true) {
         self.parameters = parameters
+        self.prepareStatements = prepareStatements
     }
 
     /// An open connection, reconnecting if the previous one broke.
     public func connection() throws(PostgresError) -> Connection {
         if let current, current.isOpen { return current }
         current = nil
-        let fresh = try Connection(parameters: parameters)
+        let fresh = try Connection(parameters: parameters, prepareStatements: prepareStatements)
         current = fresh
         return fresh
     }

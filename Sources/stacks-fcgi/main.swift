@@ -22,7 +22,7 @@ guard Sodium.initialize() else {
 }
 
 let app = App(
-    config: config, database: Database(parameters: config.databaseParameters),
+    config: config, database: Database(parameters: config.databaseParameters, prepareStatements: config.preparedStatements),
     // One write(2) per line, straight to stderr (a line is far below PIPE_BUF, so lines never interleave).
     log: RequestLog(pid: getpid()) { line in
         let bytes = Array((line + "\n").utf8)

@@ -37,6 +37,15 @@ func testDatabaseParameters() throws -> [String: String] {
         #expect(try statements.map { try $0.string("statement") } == [sql])
     }
 
+    @Test("prepares nothing when told not to (behind a pooler that cannot carry prepared statements)")
+    func unprepared() throws {
+        let connection = try Connection(parameters: testDatabaseParameters(), prepareStatements: false)
+        for value in 1...3 {
+            #expect(try connection.query("SELECT $1::int * 2 AS n", [String(value)]).first?.int("n") == value * 2)
+        }
+        #expect(try connection.query("SELECT count(*) AS n FROM pg_prepared_statements").first?.int("n") == 0)
+    }
+
     @Test("keeps working past the most prepared statements it keeps")
     func manyStatements() throws {
         let connection = try Connection(parameters: testDatabaseParameters())

@@ -15,6 +15,7 @@ import Testing
         #expect(config.statementTimeoutMS == 5000)
         #expect(config.openKeys == false)
         #expect(config.refreshGrace == 30)
+        #expect(config.preparedStatements)
         #expect(config.databaseParameters["dbname"] == nil)
         #expect(config.databaseParameters["options"] == "-c statement_timeout=5000")
     }
@@ -24,13 +25,15 @@ import Testing
         let config = try Config(environment: [
             "STACKS_JWT_KEYS": Self.key + ",old:" + String(repeating: "o", count: 40), "STACKS_MAX_REQUESTS": "1",
             "STACKS_MAX_BODY": "65536", "STACKS_STATEMENT_TIMEOUT_MS": "250", "STACKS_OPEN_KEYS": "true",
-            "STACKS_REFRESH_GRACE": "0", "DATABASE_URL": "postgresql:///stacks", "STACKS_PORT": "8080",
+            "STACKS_REFRESH_GRACE": "0", "STACKS_PREPARED_STATEMENTS": "false", "DATABASE_URL": "postgresql:///stacks",
+            "STACKS_PORT": "8080",
         ])
         #expect(config.jwtKeys.map(\.id) == ["k1", "old"])
         #expect(config.maxRequests == 1)
         #expect(config.maxBody == 65536)
         #expect(config.openKeys)
         #expect(config.refreshGrace == 0)
+        #expect(!config.preparedStatements)
         #expect(config.databaseParameters["dbname"] == "postgresql:///stacks")
         #expect(config.databaseParameters["options"] == "-c statement_timeout=250")
     }
