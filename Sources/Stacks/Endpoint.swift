@@ -58,9 +58,8 @@ public struct Endpoint: Sendable {
 
 /// A JSON request body type with the field names it accepts.
 protocol RequestBody: Decodable {
-    /// The accepted top-level fields; any other is a 400.
-    // allow-global: a read-only protocol requirement; every body type meets it with a `static let` constant.
-    static var fields: Set<String> { get }
+    /// The accepted top-level fields; any other is a 400. Every body type meets it with a `static let` constant.
+    static var fields: Set<String> { get }  // allow-global: a get-only protocol requirement, never stored state
 }
 
 extension Request {
