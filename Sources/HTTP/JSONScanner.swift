@@ -7,7 +7,19 @@ public struct JSONScanError: Error, Equatable {
     public let reason: String
 }
 
-/// Validates JSON text without building it.
+/// A scanned value: scalars and arrays of strings as they are, anything else only as `other`.
+public enum JSONScalar: Sendable, Equatable {
+    case string(String)
+    /// A number, as its JSON text.
+    case number(String)
+    case bool(Bool)
+    case null
+    case strings([String])
+    /// An object, or an array that holds anything but strings.
+    case other
+}
+
+/// Validates JSON text, keeping only the top level's scalar values.
 public struct JSONScanner {
     /// The deepest nesting of arrays and objects accepted.
     public static let maxDepth = 32
@@ -19,13 +31,19 @@ public struct JSONScanner {
 
     /// Checks that `bytes` are one JSON object and returns its top-level keys.
     public static func topLevelKeys(of bytes: [UInt8]) throws(JSONScanError) -> [String] {
+        try topLevelMembers(of: bytes).map(\.key)
+    }
+
+    /// Checks that `bytes` are one JSON object and returns its top-level members, in order, with
+    /// their values as far as `JSONScalar` keeps them.
+    public static func topLevelMembers(of bytes: [UInt8]) throws(JSONScanError) -> [(key: String, value: JSONScalar)] {
         var scanner = JSONScanner(bytes)
         scanner.skipWhitespace()
         guard scanner.peek == UInt8(ascii: "{") else { throw JSONScanError(reason: "the body must be a JSON object.") }
-        let keys = try scanner.object(depth: 1)
+        let members = try scanner.object(depth: 1)
         scanner.skipWhitespace()
         guard scanner.index == bytes.count else { throw scanner.failure("unexpected text after the object") }
-        return keys
+        return members
     }
 
     private var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
@@ -43,53 +61,79 @@ public struct JSONScanner {
         index += 1
     }
 
-    private mutating func value(depth: Int) throws(JSONScanError) {
+    private mutating func value(depth: Int) throws(JSONScanError) -> JSONScalar {
         skipWhitespace()
         switch peek {
-        case UInt8(ascii: "{"): _ = try object(depth: depth + 1)
-        case UInt8(ascii: "["): try array(depth: depth + 1)
-        case UInt8(ascii: "\""): _ = try string()
-        case UInt8(ascii: "t"): try literal("true")
-        case UInt8(ascii: "f"): try literal("false")
-        case UInt8(ascii: "n"): try literal("null")
-        case .some(let byte) where byte == UInt8(ascii: "-") || (0x30...0x39).contains(byte): try number()
+        case UInt8(ascii: "{"):
+            _ = try object(depth: depth + 1)
+            return .other
+        case UInt8(ascii: "["):
+            let elements = try array(depth: depth + 1)
+            var strings: [String] = []
+            for element in elements {
+                guard case .string(let text) = element else { return .other }
+                strings.append(text)
+            }
+            return .strings(strings)
+        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
+        case .some(let byte) where byte == UInt8(ascii: "-") || (0x30...0x39).contains(byte):
+            let start = index
+            try number()
+            return .number(String(decoding: bytes[start..<index], as: UTF8.self))
         default: throw failure("expected a value")
         }
     }
 
-    private mutating func object(depth: Int) throws(JSONScanError) -> [String] {
+    private mutating func object(depth: Int) throws(JSONScanError) -> [(key: String, value: JSONScalar)] {
         guard depth <= Self.maxDepth else { throw failure("nesting deeper than \(Self.maxDepth) levels") }
         try expect(UInt8(ascii: "{"))
-        var keys: [String] = []
+        var members: [(key: String, value: JSONScalar)] = []
         var seen = Set<String>()
         skipWhitespace()
-        if peek == UInt8(ascii: "}") { index += 1; return keys }
+        if peek == UInt8(ascii: "}") { index += 1; return members }
         while true {
             skipWhitespace()
             let key = try string()
-            guard seen.insert(key).inserted else { throw failure("duplicate key '\(key)'") }
-            keys.append(key)
+            // Small objects (a token's claims) are searched; a large one hashes, so a body of many keys stays linear.
+            let duplicate: Bool
+            if members.count < 16 {
+                duplicate = members.contains { $0.key == key }
+            } else {
+                if seen.isEmpty { seen = Set(members.map(\.key)) }
+                duplicate = !seen.insert(key).inserted
+            }
+            guard !duplicate else { throw failure("duplicate key '\(key)'") }
             skipWhitespace()
             try expect(UInt8(ascii: ":"))
-            try value(depth: depth)
+            members.append((key, try value(depth: depth)))
             skipWhitespace()
             if peek == UInt8(ascii: ",") { index += 1; continue }
             try expect(UInt8(ascii: "}"))
-            return keys
+            return members
         }
     }
 
-    private mutating func array(depth: Int) throws(JSONScanError) {
+    private mutating func array(depth: Int) throws(JSONScanError) -> [JSONScalar] {
         guard depth <= Self.maxDepth else { throw failure("nesting deeper than \(Self.maxDepth) levels") }
         try expect(UInt8(ascii: "["))
+        var elements: [JSONScalar] = []
         skipWhitespace()
-        if peek == UInt8(ascii: "]") { index += 1; return }
+        if peek == UInt8(ascii: "]") { index += 1; return elements }
         while true {
-            try value(depth: depth)
+            elements.append(try value(depth: depth))
             skipWhitespace()
             if peek == UInt8(ascii: ",") { index += 1; continue }
             try expect(UInt8(ascii: "]"))
-            return
+            return elements
         }
     }
 
@@ -116,24 +160,17 @@ public struct JSONScanner {
     /// Scans a string and returns it decoded, refusing control characters, NUL and bad escapes.
     private mutating func string() throws(JSONScanError) -> String {
         try expect(UInt8(ascii: "\""))
-        var scalars = String.UnicodeScalarView()
         var raw: [UInt8] = []
-        func flush() throws(JSONScanError) {
-            guard let text = String(validating: raw, as: UTF8.self) else {
-                throw JSONScanError(reason: "invalid UTF-8 in a string.")
-            }
-            scalars.append(contentsOf: text.unicodeScalars)
-            raw.removeAll(keepingCapacity: true)
-        }
         while let byte = peek {
             index += 1
             switch byte {
             case UInt8(ascii: "\""):
-                try flush()
-                return String(scalars)
+                guard let text = String(validating: raw, as: UTF8.self) else {
+                    throw JSONScanError(reason: "invalid UTF-8 in a string.")
+                }
+                return text
             case UInt8(ascii: "\\"):
-                try flush()
-                scalars.append(try escape())
+                raw.append(contentsOf: UTF8.encode(try escape())!)
             case 0x00..<0x20:
                 throw failure("unescaped control character in a string")
             default:

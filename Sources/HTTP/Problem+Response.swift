@@ -2,7 +2,7 @@
 import Foundation
 
 extension Problem {
-    private struct Body: Encodable {
+    struct Body: JSONWritable {
         let type: String
         let title: String
         let status: Int
@@ -11,15 +11,32 @@ extension Problem {
         let errors: [FieldError]?
         let success = false
         let message: String
+
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.field("detail", detail)
+                if let errors { json.field("errors", errors) }
+                if let instance { json.field("instance", instance) }
+                json.field("message", message)
+                json.field("status", status)
+                json.field("success", success)
+                json.field("title", title)
+                json.field("type", type)
+            }
+        }
+    }
+
+    /// The body of the problem's response.
+    func body(requestID: String) -> Body {
+        Body(
+            type: type, title: title, status: status.code, detail: detail,
+            instance: requestID.isEmpty ? nil : "urn:stacks:request:\(requestID)",
+            errors: errors.isEmpty ? nil : errors, message: detail)
     }
 
     /// The problem as a response; `requestID`, when known, becomes the `instance`.
     public func response(requestID: String = "") -> Response {
-        let body = Body(
-            type: type, title: title, status: status.code, detail: detail,
-            instance: requestID.isEmpty ? nil : "urn:stacks:request:\(requestID)",
-            errors: errors.isEmpty ? nil : errors, message: detail)
-        var response = Response(status: status, headers: headers, body: JSONCoding.encode(body))
+        var response = Response(status: status, headers: headers, body: JSONWriter.bytes(of: body(requestID: requestID)))
         response.headers.set("Content-Type", "application/problem+json")
         return response
     }

@@ -2,7 +2,7 @@
 // also the error type thrown by request parsing, so a bad request becomes a 4xx in one step.
 
 /// One failed field of a validation problem, located by a JSON Pointer (RFC 6901).
-public struct FieldError: Sendable, Equatable, Encodable {
+public struct FieldError: Sendable, Equatable, JSONWritable {
     /// Where in the request body the bad value is, e.g. `/title`.
     public let pointer: String
     /// What is wrong with it.
@@ -12,6 +12,14 @@ public struct FieldError: Sendable, Equatable, Encodable {
     public init(pointer: String, detail: String) {
         self.pointer = pointer
         self.detail = detail
+    }
+
+    /// Writes `{detail, pointer}`.
+    public func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("detail", detail)
+            json.field("pointer", pointer)
+        }
     }
 }
 

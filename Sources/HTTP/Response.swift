@@ -33,8 +33,25 @@ public struct Response: Sendable, Equatable {
     }
 }
 
+extension Response {
+    /// The success envelope of a value that writes its own JSON: the same bytes as the Encodable
+    /// form above, without Foundation's encoder.
+    public static func success<Data: JSONWritable>(
+        _ data: Data, message: String, status: Status = .ok, meta: PageMeta? = nil
+    ) -> Response {
+        var json = JSONWriter(capacity: 512)
+        json.object { json in
+            json.field("data", data)
+            json.field("message", message)
+            if let meta { json.field("meta", meta) }
+            json.field("success", true)
+        }
+        return Response(status: status, headers: Headers([("Content-Type", "application/json")]), body: json.bytes)
+    }
+}
+
 /// Pagination facts of a list response.
-public struct PageMeta: Sendable, Encodable, Equatable {
+public struct PageMeta: Sendable, JSONWritable, Equatable {
     /// The opaque cursor of the next page, or nil on the last page.
     public let nextCursor: String?
     /// The page size used.
@@ -56,6 +73,14 @@ public struct PageMeta: Sendable, Encodable, Equatable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(nextCursor, forKey: .nextCursor)
         try container.encode(limit, forKey: .limit)
+    }
+
+    /// Writes `{limit, next_cursor}`, the cursor null on the last page.
+    public func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("limit", limit)
+            json.field("next_cursor", nextCursor)
+        }
     }
 }
 

@@ -32,7 +32,7 @@ struct KeyPaging {
     }
 
     /// The response for rows fetched with `limit + 1`: the first `limit`, and a cursor if there are more.
-    func response<Item: Encodable>(
+    func response<Item: JSONWritable>(
         _ request: Request, rows: [Item], key: (Item) -> Int64, noun: String
     ) -> Response {
         let page = Array(rows.prefix(limit))

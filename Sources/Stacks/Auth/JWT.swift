@@ -54,26 +54,41 @@ struct TokenSigner: Sendable {
 
     /// The verified payload bytes of a compact token, checked against `now`.
     func verify(_ token: String, now: Date) throws(TokenRejection) -> [UInt8] {
+        try verified(token, now: now).payload
+    }
+
+    /// The verified payload of a compact token and its top-level claims. The header and the
+    /// payload are read by the strict scanner (no duplicate keys, bounded depth), once each.
+    private func verified(_ token: String, now: Date) throws(TokenRejection) -> (payload: [UInt8], claims: Claims) {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, token.utf8.count <= 8192 else { throw TokenRejection(description: "not a compact JWS") }
         guard let headerBytes = Base64URL.decode(String(parts[0])), let payload = Base64URL.decode(String(parts[1])),
             let signature = Base64URL.decode(String(parts[2]))
         else { throw TokenRejection(description: "bad base64url") }
-        let header = try decodeStrict(Header.self, headerBytes, allowed: ["alg", "typ", "kid"])
-        guard header.alg == "HS256" else { throw TokenRejection(description: "alg \(header.alg) is not HS256") }
-        if let typ = header.typ, typ.uppercased() != "JWT" { throw TokenRejection(description: "typ \(typ)") }
-        let key = try key(for: header.kid)
+        let header = try Claims(headerBytes, what: "header")
+        if let unknown = header.keys.first(where: { !["alg", "typ", "kid"].contains($0) }) {
+            throw TokenRejection(description: "header: unknown field \(unknown)")
+        }
+        let alg = try header.string("alg")
+        guard alg == "HS256" else { throw TokenRejection(description: "alg \(alg) is not HS256") }
+        if let typ = try header.optionalString("typ"), typ.uppercased() != "JWT" { throw TokenRejection(description: "typ \(typ)") }
+        let key = try key(for: header.optionalString("kid"))
         let expected = HMACSHA256.authenticate(Array("\(parts[0]).\(parts[1])".utf8), key: key.secret)
         guard ConstantTime.equal(expected, signature) else { throw TokenRejection(description: "bad signature") }
-        try checkRegisteredClaims(payload, now: Int(now.timeIntervalSince1970))
-        return payload
+        let claims = try Claims(payload, what: "payload")
+        try checkRegisteredClaims(claims, now: Int(now.timeIntervalSince1970))
+        return (payload, claims)
     }
 
     /// Verifies and decodes an access token.
     func verifyAccess(_ token: String, now: Date) throws(TokenRejection) -> AccessClaims {
-        let payload = try verify(token, now: now)
-        do {
-            return try JSONDecoder().decode(AccessClaims.self, from: Data(payload))
+        let claims = try verified(token, now: now).claims
+        do throws(TokenRejection) {
+            return AccessClaims(
+                iss: try claims.string("iss"), aud: try claims.string("aud"), sub: try claims.string("sub"),
+                iat: try claims.integer("iat"), nbf: try claims.integer("nbf"), exp: try claims.integer("exp"),
+                jti: try claims.string("jti"), scope: try claims.string("scope"), role: try claims.string("role"),
+                sid: try claims.optionalString("sid"))
         } catch {
             throw TokenRejection(description: "claims are not an access token's")
         }
@@ -89,55 +104,84 @@ struct TokenSigner: Sendable {
         return key
     }
 
-    private struct Registered: Decodable {
-        let iss: String?
-        let aud: Audience?
+    private func checkRegisteredClaims(_ claims: Claims, now: Int) throws(TokenRejection) {
         let exp: Double?
         let nbf: Double?
-    }
-
-    private enum Audience: Decodable {
-        case one(String)
-        case many([String])
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if let one = try? container.decode(String.self) {
-                self = .one(one)
-            } else {
-                self = .many(try container.decode([String].self))
-            }
-        }
-
-        func contains(_ audience: String) -> Bool {
-            switch self {
-            case .one(let value): value == audience
-            case .many(let values): values.contains(audience)
-            }
-        }
-    }
-
-    private func checkRegisteredClaims(_ payload: [UInt8], now: Int) throws(TokenRejection) {
-        do {
-            _ = try JSONScanner.topLevelKeys(of: payload)
+        let iss: String?
+        let aud: [String]?
+        do throws(TokenRejection) {
+            exp = try claims.optionalNumber("exp")
+            nbf = try claims.optionalNumber("nbf")
+            iss = try claims.optionalString("iss")
+            aud = try claims.audience()
         } catch {
-            throw TokenRejection(description: "payload is not a JSON object")
-        }
-        guard let claims = try? JSONDecoder().decode(Registered.self, from: Data(payload)) else {
             throw TokenRejection(description: "registered claims have wrong types")
         }
-        guard let exp = claims.exp else { throw TokenRejection(description: "no exp") }
+        guard let exp else { throw TokenRejection(description: "no exp") }
         guard Double(now - leeway) < exp else { throw TokenRejection(description: "expired") }
-        if let nbf = claims.nbf, nbf > Double(now + leeway) { throw TokenRejection(description: "not yet valid") }
-        if let issuer, claims.iss != issuer { throw TokenRejection(description: "wrong iss") }
-        if let audience, !(claims.aud?.contains(audience) ?? false) { throw TokenRejection(description: "wrong aud") }
+        if let nbf, nbf > Double(now + leeway) { throw TokenRejection(description: "not yet valid") }
+        if let issuer, iss != issuer { throw TokenRejection(description: "wrong iss") }
+        if let audience, !(aud?.contains(audience) ?? false) { throw TokenRejection(description: "wrong aud") }
     }
 
-    private func decodeStrict<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], allowed: Set<String>) throws(TokenRejection) -> T {
-        do {
-            return try JSONCoding.decode(type, from: bytes, allowedFields: allowed)
-        } catch {
-            throw TokenRejection(description: "header: \(error.detail)")
+    /// The top-level members of a token's header or payload, read by type; a member of the wrong
+    /// type is a rejection, an absent or null one is nil where it may be missing.
+    private struct Claims {
+        let members: [(key: String, value: JSONScalar)]
+
+        init(_ bytes: [UInt8], what: String) throws(TokenRejection) {
+            do {
+                members = try JSONScanner.topLevelMembers(of: bytes)
+            } catch {
+                throw TokenRejection(description: "\(what) is not a JSON object: \(error.reason)")
+            }
+        }
+
+        var keys: [String] { members.map(\.key) }
+
+        private func value(_ key: String) -> JSONScalar? {
+            members.first { $0.key == key }?.value
+        }
+
+        func optionalString(_ key: String) throws(TokenRejection) -> String? {
+            switch value(key) {
+            case nil, .null: return nil
+            case .string(let text): return text
+            default: throw TokenRejection(description: "\(key) is not a string")
+            }
+        }
+
+        func string(_ key: String) throws(TokenRejection) -> String {
+            guard let text = try optionalString(key) else { throw TokenRejection(description: "no \(key)") }
+            return text
+        }
+
+        func optionalNumber(_ key: String) throws(TokenRejection) -> Double? {
+            switch value(key) {
+            case nil, .null: return nil
+            case .number(let text):
+                guard let number = Double(text) else { throw TokenRejection(description: "\(key) is out of range") }
+                return number
+            default: throw TokenRejection(description: "\(key) is not a number")
+            }
+        }
+
+        /// An integer claim: a number without fraction or exponent that fits an Int.
+        func integer(_ key: String) throws(TokenRejection) -> Int {
+            guard case .number(let text) = value(key), let number = Int(text) else {
+                throw TokenRejection(description: "\(key) is not an integer")
+            }
+            return number
+        }
+
+        /// `aud`: one string or an array of strings (RFC 7519 §4.1.3).
+        func audience() throws(TokenRejection) -> [String]? {
+            switch value("aud") {
+            case nil, .null: return nil
+            case .string(let one): return [one]
+            case .strings(let many): return many
+            default: throw TokenRejection(description: "aud is neither a string nor strings")
+            }
         }
     }
 }

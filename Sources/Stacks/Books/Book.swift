@@ -3,7 +3,7 @@ import HTTP
 import Postgres
 
 /// A book of the catalog.
-public struct Book: Sendable, Equatable, Encodable {
+public struct Book: Sendable, Equatable, JSONWritable {
     /// The book's id.
     public let id: Int64
     /// The title.
@@ -23,7 +23,7 @@ public struct Book: Sendable, Equatable, Encodable {
     public var available: Bool { availableCopies > 0 }
 
     /// The strong entity tag of this book's representation.
-    var etag: String { Conditional.etag(of: JSONCoding.encode(self)) }
+    var etag: String { Conditional.etag(of: JSONWriter.bytes(of: self)) }
 
     /// The columns `init(row:)` reads, for SELECT lists.
     static let columns = "id, title, author, isbn, year, copies, available_copies"
@@ -55,5 +55,19 @@ public struct Book: Sendable, Equatable, Encodable {
         try container.encode(copies, forKey: .copies)
         try container.encode(availableCopies, forKey: .availableCopies)
         try container.encode(available, forKey: .available)
+    }
+
+    /// Writes the API fields in sorted order, as `encode(to:)` gives them.
+    public func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("author", author)
+            json.field("available", available)
+            json.field("available_copies", availableCopies)
+            json.field("copies", copies)
+            json.field("id", id)
+            json.field("isbn", isbn)
+            json.field("title", title)
+            json.field("year", year)
+        }
     }
 }

@@ -5,7 +5,7 @@ import HTTP
 import Postgres
 
 /// A conversation as listed.
-struct ConversationInfo: Encodable, Sendable {
+struct ConversationInfo: JSONWritable, Sendable {
     /// The row id, for paging; not shown.
     let rowID: Int64
     let id: String
@@ -17,10 +17,19 @@ struct ConversationInfo: Encodable, Sendable {
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
+
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("created_at", createdAt)
+            json.field("id", id)
+            json.field("messages", messages)
+            json.field("updated_at", updatedAt)
+        }
+    }
 }
 
 /// A message as shown.
-struct MessageView: Encodable, Sendable {
+struct MessageView: JSONWritable, Sendable {
     let id: Int
     let role: String
     let content: String
@@ -28,6 +37,15 @@ struct MessageView: Encodable, Sendable {
     private enum CodingKeys: String, CodingKey {
         case id, role, content
         case createdAt = "created_at"
+    }
+
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("content", content)
+            json.field("created_at", createdAt)
+            json.field("id", id)
+            json.field("role", role)
+        }
     }
 }
 

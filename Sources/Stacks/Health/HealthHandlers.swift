@@ -6,7 +6,7 @@ import Postgres
 
 /// Health endpoints.
 enum HealthHandlers {
-    private struct Live: Encodable {
+    struct Live: JSONWritable {
         let success = true
         let status = "healthy"
         let message = "Library Management System API is running"
@@ -18,6 +18,21 @@ enum HealthHandlers {
             let pid: Int32
             let timestamp: String
         }
+
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.key("data")
+                json.object { json in
+                    json.field("pid", Int(data.pid))
+                    json.field("service", data.service)
+                    json.field("status", data.status)
+                    json.field("timestamp", data.timestamp)
+                }
+                json.field("message", message)
+                json.field("status", status)
+                json.field("success", success)
+            }
+        }
     }
 
     /// `GET /api/health`: the worker is up.
@@ -26,7 +41,7 @@ enum HealthHandlers {
         let body = Live(data: .init(pid: getpid(), timestamp: context.now.formatted(.iso8601)))
         return Response(
             status: .ok, headers: Headers([("Content-Type", "application/json"), ("Cache-Control", "no-store")]),
-            body: JSONCoding.encode(body))
+            body: JSONWriter.bytes(of: body))
     }
 
     private struct Ready: Encodable {

@@ -1,8 +1,9 @@
 // A borrow record as the demo client knows it, built from a `loans` row joined to its member.
+import HTTP
 import Postgres
 
 /// A loan of one copy of a book.
-struct Loan: Encodable, Equatable, Sendable {
+struct Loan: JSONWritable, Equatable, Sendable {
     let id: Int64
     let bookID: Int64?
     let bookTitle: String
@@ -63,5 +64,22 @@ struct Loan: Encodable, Equatable, Sendable {
         try container.encode(returnedAt, forKey: .returnedAt)
         try container.encode(renewals, forKey: .renewals)
         try container.encode(status, forKey: .status)
+    }
+
+    /// Writes the fields in sorted order, as `encode(to:)` gives them.
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("book_id", bookID)
+            json.field("book_title", bookTitle)
+            json.field("borrow_date", borrowDate)
+            json.field("borrower_email", borrowerEmail)
+            json.field("borrower_name", borrowerName)
+            json.field("due_date", dueDate)
+            json.field("id", id)
+            json.field("renewals", renewals)
+            json.field("returned", returned)
+            json.field("returned_at", returnedAt)
+            json.field("status", status)
+        }
     }
 }
