@@ -47,7 +47,22 @@ extension Request {
         return headers
     }
 
-    private static func headerName(_ variable: String) -> String {
-        variable.split(separator: "_").map { $0.prefix(1) + $0.dropFirst().lowercased() }.joined(separator: "-")
+    /// `IF_NONE_MATCH` → `If-None-Match`: `_` becomes `-`, each word's first letter stays capital
+    /// and the rest go lowercase (ASCII only; other bytes pass as they are).
+    static func headerName(_ variable: String) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(variable.utf8.count)
+        var wordStart = true
+        for byte in variable.utf8 {
+            if byte == UInt8(ascii: "_") {
+                bytes.append(UInt8(ascii: "-"))
+                wordStart = true
+                continue
+            }
+            let isUpper = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")
+            bytes.append(isUpper && !wordStart ? byte | 0x20 : byte)
+            wordStart = false
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -15,14 +15,12 @@ public struct Headers: Sendable, Equatable, Sequence {
 
     /// The first value of the named field, if any.
     public subscript(name: String) -> String? {
-        let key = name.lowercased()
-        return fields.first { $0.name.lowercased() == key }?.value
+        fields.first { Self.sameName($0.name, name) }?.value
     }
 
     /// Every value of the named field, in order (a repeated field has several).
     public func values(_ name: String) -> [String] {
-        let key = name.lowercased()
-        return fields.filter { $0.name.lowercased() == key }.map(\.value)
+        fields.filter { Self.sameName($0.name, name) }.map(\.value)
     }
 
     /// Replaces every value of the named field with one value.
@@ -38,8 +36,7 @@ public struct Headers: Sendable, Equatable, Sequence {
 
     /// Removes every value of the named field.
     public mutating func remove(_ name: String) {
-        let key = name.lowercased()
-        fields.removeAll { $0.name.lowercased() == key }
+        fields.removeAll { Self.sameName($0.name, name) }
     }
 
     /// Iterates the fields in order.
@@ -48,6 +45,15 @@ public struct Headers: Sendable, Equatable, Sequence {
     }
 
     /// Equal when the same fields come in the same order.
+    /// Whether two field names are equal ignoring ASCII case (field names are ASCII tokens), without
+    /// making lowercased copies.
+    public static func sameName(_ lhs: String, _ rhs: String) -> Bool {
+        lhs.utf8.count == rhs.utf8.count
+            && zip(lhs.utf8, rhs.utf8).allSatisfy { a, b in
+                a == b || (a | 0x20 == b | 0x20 && (a | 0x20) >= UInt8(ascii: "a") && (a | 0x20) <= UInt8(ascii: "z"))
+            }
+    }
+
     public static func == (lhs: Headers, rhs: Headers) -> Bool {
         lhs.fields.elementsEqual(rhs.fields) { $0.name == $1.name && $0.value == $1.value }
     }

@@ -30,7 +30,7 @@ public struct RequestLog {
         if let member { line += ",\"member\":" + JSONText.quoted(member) }
         line += ",\"method\":" + JSONText.quoted(request.method) + ",\"path\":" + JSONText.quoted(request.path)
         line += ",\"pid\":\(pid),\"request_id\":" + JSONText.quoted(request.requestID)
-        line += ",\"status\":\(response.status.code),\"time\":\"" + started.formatted(.iso8601) + "\"}"
+        line += ",\"status\":\(response.status.code),\"time\":\"" + Timestamp.iso8601(started) + "\"}"
         return line
     }
 }

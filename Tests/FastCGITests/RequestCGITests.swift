@@ -1,6 +1,6 @@
 // CGI parameter maps → Request, as a table: what nginx, fcgiwrap or a test sends must give
 // the same request value.
-import FastCGI
+@testable import FastCGI
 import HTTP
 import Testing
 
@@ -111,5 +111,16 @@ import Testing
             var entries: [UnsafeMutablePointer<CChar>?] = [buffer.baseAddress, nil]
             return entries.withUnsafeMutableBufferPointer { list in CGIParameters(entries: list.baseAddress)[name] }
         }
+    }
+}
+
+@Suite struct HeaderNameTests {
+    @Test("CGI variable names become header names word by word")
+    func names() {
+        #expect(Request.headerName("IF_NONE_MATCH") == "If-None-Match")
+        #expect(Request.headerName("X_REQUEST_ID") == "X-Request-Id")
+        #expect(Request.headerName("ACCEPT") == "Accept")
+        #expect(Request.headerName("A__B") == "A--B")
+        #expect(Request.headerName("X_1A") == "X-1a")
     }
 }

@@ -38,7 +38,7 @@ enum HealthHandlers {
     /// `GET /api/health`: the worker is up.
     static func live(_ request: Request, _ context: RequestContext) throws -> Response {
         try request.query().allowOnly([])
-        let body = Live(data: .init(pid: getpid(), timestamp: context.now.formatted(.iso8601)))
+        let body = Live(data: .init(pid: getpid(), timestamp: Timestamp.iso8601(context.now)))
         return Response(
             status: .ok, headers: Headers([("Content-Type", "application/json"), ("Cache-Control", "no-store")]),
             body: JSONWriter.bytes(of: body))
