@@ -44,7 +44,6 @@ public struct Headers: Sendable, Equatable, Sequence {
         fields.makeIterator()
     }
 
-    /// Equal when the same fields come in the same order.
     /// Whether two field names are equal ignoring ASCII case (field names are ASCII tokens), without
     /// making lowercased copies.
     public static func sameName(_ lhs: String, _ rhs: String) -> Bool {
@@ -54,6 +53,7 @@ public struct Headers: Sendable, Equatable, Sequence {
             }
     }
 
+    /// Equal when the same fields come in the same order.
     public static func == (lhs: Headers, rhs: Headers) -> Bool {
         lhs.fields.elementsEqual(rhs.fields) { $0.name == $1.name && $0.value == $1.value }
     }

@@ -1,8 +1,9 @@
 // CGI parameter maps → Request, as a table: what nginx, fcgiwrap or a test sends must give
 // the same request value.
-@testable import FastCGI
 import HTTP
 import Testing
+
+@testable import FastCGI
 
 @Suite struct RequestCGITests {
     struct Case: Sendable, CustomTestStringConvertible {

@@ -7,7 +7,9 @@ import Testing
 @Suite struct TimestampTests {
     @Test("formats as Foundation's .iso8601 does")
     func matchesFoundation() {
-        var instants: [Double] = [0, -1, 86_399, 86_400, 951_782_400, 951_868_799, 4_107_542_400, -2_208_988_800, 1_798_761_599.999]
+        var instants: [Double] = [
+            0, -1, 86_399, 86_400, 951_782_400, 951_868_799, 4_107_542_400, -2_208_988_800, 1_798_761_599.999,
+        ]
         var state: UInt64 = 42
         for _ in 0..<5_000 {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407

@@ -1,9 +1,9 @@
 // Every type that writes its own JSON against Foundation's encoder of its Encodable form: the same
 // bytes, for ordinary values and for strings full of what JSON must escape.
 import Foundation
-@testable import HTTP
 import Testing
 
+@testable import HTTP
 @testable import Postgres
 @testable import Stacks
 

@@ -71,7 +71,9 @@ struct TokenSigner: Sendable {
         }
         let alg = try header.string("alg")
         guard alg == "HS256" else { throw TokenRejection(description: "alg \(alg) is not HS256") }
-        if let typ = try header.optionalString("typ"), typ.uppercased() != "JWT" { throw TokenRejection(description: "typ \(typ)") }
+        if let typ = try header.optionalString("typ"), typ.uppercased() != "JWT" {
+            throw TokenRejection(description: "typ \(typ)")
+        }
         let key = try key(for: header.optionalString("kid"))
         let expected = HMACSHA256.authenticate(Array("\(parts[0]).\(parts[1])".utf8), key: key.secret)
         guard ConstantTime.equal(expected, signature) else { throw TokenRejection(description: "bad signature") }
