@@ -5,6 +5,10 @@
 public enum PercentDecoding {
     /// The decoded text, or nil when an escape is malformed or the bytes are not UTF-8 or contain NUL.
     public static func decode<S: StringProtocol>(_ text: S, plusIsSpace: Bool = false) -> String? {
+        // Most text has nothing to decode: then it is already valid UTF-8, only NUL must be refused.
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == 0 || ($0 == UInt8(ascii: "+") && plusIsSpace) }) {
+            return String(text)
+        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = text.utf8.makeIterator()
