@@ -4,5 +4,7 @@
 /// The schema version of this build.
 enum Schema {
     /// Every migration in `sql/`, by file name without `.sql`, in order.
-    static let migrations = ["001_catalog", "002_auth", "003_loans", "004_chat", "005_security", "006_catalog_scale", "007_access_check"]
+    static let migrations = [
+        "001_catalog", "002_auth", "003_loans", "004_chat", "005_security", "006_catalog_scale", "007_access_check",
+    ]
 }
