@@ -23,12 +23,15 @@ public struct CGIParameters: Sendable {
     /// Reads a NULL-terminated array of `NAME=value` C strings (libfcgi's `envp`, or `environ`).
     public init(entries: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) {
         var pairs: [(String, String)] = []
+        pairs.reserveCapacity(40)
         var cursor = entries
         while let entry = cursor?.pointee {
-            let bytes = UnsafeRawBufferPointer(start: entry, count: strlen(entry))
-            if let equals = bytes.firstIndex(of: UInt8(ascii: "=")) {
-                let name = Self.text(bytes[..<equals])
-                let value = bytes[(equals + 1)...]
+            let length = strlen(entry)
+            entry.withMemoryRebound(to: UInt8.self, capacity: length + 1) { start in
+                let bytes = UnsafeBufferPointer(start: start, count: length)
+                guard let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { return }
+                let name = Self.text(UnsafeBufferPointer(rebasing: bytes[..<equals]))
+                let value = UnsafeBufferPointer(rebasing: bytes[(equals + 1)...])
                 // A header value's bad bytes become U+FFFD, which no header the API reads accepts
                 // (keys and tokens are ASCII, media types compared whole), so it fails as malformed
                 // instead of passing as some other valid value; everything else keeps them as escapes.
@@ -37,6 +40,14 @@ public struct CGIParameters: Sendable {
             cursor = cursor.map { $0 + 1 }
         }
         self.init(pairs)
+    }
+
+    /// `text(_:)` for bytes in memory: decoding is the fast path and, when it changed nothing,
+    /// the bytes were valid UTF-8.
+    static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        let decoded = String(decoding: bytes, as: UTF8.self)
+        if decoded.utf8.count == bytes.count && decoded.utf8.elementsEqual(bytes) { return decoded }
+        return text(Array(bytes))
     }
 
     /// The first value of a variable, if present.

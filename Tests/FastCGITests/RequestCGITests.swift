@@ -1,5 +1,6 @@
 // CGI parameter maps → Request, as a table: what nginx, fcgiwrap or a test sends must give
 // the same request value.
+import Glibc
 import HTTP
 import Testing
 
@@ -123,5 +124,33 @@ import Testing
         #expect(Request.headerName("ACCEPT") == "Accept")
         #expect(Request.headerName("A__B") == "A--B")
         #expect(Request.headerName("X_1A") == "X-1a")
+    }
+}
+
+@Suite struct CGIEntriesTests {
+    /// `NAME=value` C strings as libfcgi hands them over, freed after `body`.
+    func withEntries<R>(_ entries: [[UInt8]], _ body: (UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+        let pointers: [UnsafeMutablePointer<CChar>?] = entries.map { bytes in
+            let copy = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
+            for (index, byte) in bytes.enumerated() { copy[index] = CChar(bitPattern: byte) }
+            copy[bytes.count] = 0
+            return copy
+        }
+        defer { pointers.forEach { $0?.deallocate() } }
+        var array = pointers + [nil]
+        return array.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+    }
+
+    @Test("reads entries in order, repeats kept; bad bytes become escapes, in headers U+FFFD")
+    func entries() {
+        let parameters = withEntries([
+            Array("REQUEST_URI=/api/b\u{00FC}cher".utf8), Array("QUERY_STRING=q=".utf8) + [0xFF, 0x41],
+            Array("HTTP_ACCEPT=a".utf8), Array("HTTP_ACCEPT=".utf8) + [0xC3], Array("NO_EQUALS".utf8), Array("EMPTY=".utf8),
+        ]) { CGIParameters(entries: $0) }
+        #expect(parameters.pairs.map(\.name) == ["REQUEST_URI", "QUERY_STRING", "HTTP_ACCEPT", "HTTP_ACCEPT", "EMPTY"])
+        #expect(parameters["REQUEST_URI"] == "/api/b\u{00FC}cher")
+        #expect(parameters["QUERY_STRING"] == "q=%FFA")
+        #expect(parameters.pairs[3].value == "\u{FFFD}")
+        #expect(parameters["EMPTY"] == "")
     }
 }
