@@ -1,16 +1,15 @@
-// One libpq connection: connect, run statements with $n parameters (text format), and
-// transactions. The PGconn has exactly one owner and is finished in deinit. A statement is
+// One libpq connection: connect, run SQL values (text plus typed parameters, sent in text format),
+// and transactions. The PGconn has exactly one owner and is finished in deinit. A statement is
 // prepared (parsed once, named) on its first use on this connection and executed by name after
 // that; a new connection (after a reconnect) starts with none.
 import CLibPQ
-import Glibc
 
 /// A synchronous PostgreSQL connection.
 public final class Connection {
     private let handle: OpaquePointer
     private var transactionDepth = 0
-    /// This connection's prepared statements: SQL text → statement name.
-    private var statements: [String: String] = [:]
+    /// This connection's prepared statements: SQL text and parameter types → statement name.
+    private var statements: [StatementKey: String] = [:]
     private var statementsMade = 0
 
     /// The most prepared statements kept at once; past it they are all deallocated and made again.
@@ -44,21 +43,26 @@ public final class Connection {
     /// Whether the connection is still usable.
     public var isOpen: Bool { PQstatus(handle) == CONNECTION_OK }
 
-    /// Runs one statement with text parameters (`nil` is SQL NULL) and returns its rows. The
-    /// statement is prepared on first use; `prepared: false` plans it for these values every time
-    /// (for SQL put together per request, and where the best plan depends on the values).
+    /// Runs one statement with its bound parameters (sent in text format, typed by their Swift
+    /// values) and returns its rows. The statement is prepared on first use; `prepared: false`
+    /// plans it for these values every time (for SQL put together per request, and where the best
+    /// plan depends on the values).
     @discardableResult
-    public func query(_ sql: String, _ parameters: [String?] = [], prepared: Bool = true) throws(PostgresError) -> [Row] {
+    public func query(_ sql: SQL, prepared: Bool = true) throws(PostgresError) -> [Row] {
+        let text = sql.text
+        let types = sql.binds.map(\.type.oid)
+        let values = sql.binds.map(\.value)
         guard prepared && preparesStatements else {
-            let result = Self.withOptionalCStrings(parameters) { values in
-                PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+            let result = Self.withOptionalCStrings(values) { values in
+                PQexecParams(handle, text, Int32(values.count), types, values, nil, nil, 0)
             }
             defer { PQclear(result) }
             return try rows(of: result)
         }
-        let name = try statement(sql, parameterCount: parameters.count)
-        let result = Self.withOptionalCStrings(parameters) { values in
-            PQexecPrepared(handle, name, Int32(parameters.count), values, nil, nil, 0)
+        let key = StatementKey(text: text, types: types)
+        let name = try statement(key)
+        let result = Self.withOptionalCStrings(values) { values in
+            PQexecPrepared(handle, name, Int32(values.count), values, nil, nil, 0)
         }
         defer { PQclear(result) }
         do {
@@ -66,14 +70,20 @@ public final class Connection {
         } catch {
             // A schema change under a prepared SELECT ("cached plan must not change result type"):
             // forget it, so the next use prepares it again.
-            if error.sqlState == .featureNotSupported { statements[sql] = nil }
+            if error.sqlState == .featureNotSupported { statements[key] = nil }
             throw error
         }
     }
 
-    /// The name of the prepared statement for `sql`, preparing it now if this connection has not.
-    private func statement(_ sql: String, parameterCount: Int) throws(PostgresError) -> String {
-        if let name = statements[sql] { return name }
+    /// What a prepared statement is kept by: its text and its parameters' types.
+    private struct StatementKey: Hashable {
+        let text: String
+        let types: [Oid]
+    }
+
+    /// The name of the prepared statement for `key`, preparing it now if this connection has not.
+    private func statement(_ key: StatementKey) throws(PostgresError) -> String {
+        if let name = statements[key] { return name }
         if statements.count >= Self.maxStatements {
             let cleared = PQexec(handle, "DEALLOCATE ALL")
             defer { PQclear(cleared) }
@@ -82,10 +92,10 @@ public final class Connection {
         }
         statementsMade += 1
         let name = "s\(statementsMade)"
-        let result = PQprepare(handle, name, sql, Int32(parameterCount), nil)
+        let result = PQprepare(handle, name, key.text, Int32(key.types.count), key.types)
         defer { PQclear(result) }
         _ = try rows(of: result)
-        statements[sql] = name
+        statements[key] = name
         return name
     }
 
@@ -93,15 +103,15 @@ public final class Connection {
     /// Inside another transaction it is a savepoint, so only its own work is undone.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         let savepoint = transactionDepth > 0 ? "s\(transactionDepth)" : nil
-        try query(savepoint.map { "SAVEPOINT \($0)" } ?? "BEGIN")
+        try query(savepoint.map { "SAVEPOINT \(unescaped: $0)" } ?? "BEGIN")
         transactionDepth += 1
         defer { transactionDepth -= 1 }
         do {
             let value = try body()
-            try query(savepoint.map { "RELEASE SAVEPOINT \($0)" } ?? "COMMIT")
+            try query(savepoint.map { "RELEASE SAVEPOINT \(unescaped: $0)" } ?? "COMMIT")
             return value
         } catch {
-            if isOpen { _ = try? query(savepoint.map { "ROLLBACK TO SAVEPOINT \($0)" } ?? "ROLLBACK") }
+            if isOpen { _ = try? query(savepoint.map { "ROLLBACK TO SAVEPOINT \(unescaped: $0)" } ?? "ROLLBACK") }
             throw error
         }
     }
@@ -144,11 +154,23 @@ public final class Connection {
         withOptionalCStrings(strings) { pointers in body(pointers + [nil]) }
     }
 
-    /// Hands C copies of the strings to `body`; they live only for the call.
+    /// Hands C strings with the strings' UTF-8 (NULL for nil) to `body`; they live only for the
+    /// call, in one buffer.
     private static func withOptionalCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
-        let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.flatMap { strdup($0) } }
-        defer { copies.forEach { free($0) } }
-        return body(copies.map { UnsafePointer($0) })
+        var bytes: [CChar] = []
+        var starts: [Int?] = []
+        for string in strings {
+            guard let string else {
+                starts.append(nil)
+                continue
+            }
+            starts.append(bytes.count)
+            bytes.append(contentsOf: string.utf8.lazy.map { CChar(bitPattern: $0) })
+            bytes.append(0)
+        }
+        return bytes.withUnsafeBufferPointer { buffer in
+            body(starts.map { start in start.map { buffer.baseAddress! + $0 } })
+        }
     }
 }
 

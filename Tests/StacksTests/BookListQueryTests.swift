@@ -1,6 +1,7 @@
 // The book-list parameters: sort allow-list, limits, cursors bound to their query, and the
 // keyset predicate for mixed directions.
 import HTTP
+import Postgres
 import Testing
 
 @testable import Stacks
@@ -57,18 +58,23 @@ import Testing
             BookSortKey(column: "title", descending: false), BookSortKey(column: "year", descending: true),
             BookSortKey(column: "id", descending: false),
         ]
+        let after = BookStore.after(keys, values: ["Dune", "1965", "7"])
         #expect(
-            BookStore.after(keys, values: ["$1", "$2", "$3"])
-                == "(title >= $1::text AND ((title > $1::text) OR (title = $1::text AND year < $2::integer) OR "
-                + "(title = $1::text AND year = $2::integer AND id > $3::bigint)))")
+            after.text
+                == "(title >= $1::text AND ((title > $2::text) OR (title = $3::text AND year < $4::integer) OR "
+                + "(title = $5::text AND year = $6::integer AND id > $7::bigint)))")
+        #expect(after.binds.map(\.value) == ["Dune", "Dune", "Dune", "1965", "Dune", "1965", "7"])
+        #expect(after.binds.allSatisfy { $0.type == .text })
     }
 
     @Test("builds a row comparison when every key has one direction, so the sort index starts at the cursor")
     func keysetOneDirection() {
         let ascending = [BookSortKey(column: "title", descending: false), BookSortKey(column: "id", descending: false)]
-        #expect(BookStore.after(ascending, values: ["$1", "$2"]) == "((title, id) > ($1::text, $2::bigint))")
+        let afterTitle = BookStore.after(ascending, values: ["Dune", "7"])
+        #expect(afterTitle.text == "((title, id) > ($1::text, $2::bigint))")
+        #expect(afterTitle.binds.map(\.value) == ["Dune", "7"])
         let descending = [BookSortKey(column: "year", descending: true), BookSortKey(column: "id", descending: true)]
-        #expect(BookStore.after(descending, values: ["$1", "$2"]) == "((year, id) < ($1::integer, $2::bigint))")
+        #expect(BookStore.after(descending, values: ["1965", "7"]).text == "((year, id) < ($1::integer, $2::bigint))")
     }
 
     @Test("escapes LIKE wildcards in the author filter")

@@ -14,9 +14,9 @@ struct APIKeyInfo: Encodable, Equatable, Sendable {
     let revokedAt: String?
     var revoked: Bool { revokedAt != nil }
 
-    static let columns =
-        "id, prefix, label, array_to_string(scopes, ' ') AS scopes, \(SQLTime.iso("created_at")) AS created_at, "
-        + "\(SQLTime.iso("revoked_at")) AS revoked_at"
+    static let columns: SQL =
+        "id, prefix, label, array_to_string(scopes, ' ') AS scopes, \(fragment: SQLTime.iso("created_at")) AS created_at, "
+        + "\(fragment: SQLTime.iso("revoked_at")) AS revoked_at"
 
     init(row: Row) throws(PostgresError) {
         id = try row.int64("id")
@@ -66,7 +66,7 @@ struct KeyStore {
     func create(memberID: Int64, label: String?, scopes: Set<Scope>, grant: KeyGrant) throws -> (key: String, info: APIKeyInfo) {
         try connection.transaction {
             let member = try connection.query(
-                "SELECT password_hash IS NULL AS guest FROM members WHERE id = $1 FOR SHARE", [String(memberID)])
+                "SELECT password_hash IS NULL AS guest FROM members WHERE id = \(memberID) FOR SHARE")
             guard let row = member.first else { throw AuthProblems.invalid() }
             switch grant {
             case .verified:
@@ -76,7 +76,7 @@ struct KeyStore {
                     throw AuthProblems.badCredentials("This email has a password now: send it to generate a key.")
                 }
             case .key(let id):
-                let live = try connection.query("SELECT 1 FROM api_keys WHERE id = $1 AND revoked_at IS NULL", [String(id)])
+                let live = try connection.query("SELECT 1 FROM api_keys WHERE id = \(id) AND revoked_at IS NULL")
                 guard !live.isEmpty else { throw AuthProblems.invalid() }
             }
             let prefix = String(Hex.encode(Sodium.randomBytes(4)))
@@ -84,8 +84,10 @@ struct KeyStore {
             let rows = try connection.query(
                 """
                 INSERT INTO api_keys (member_id, prefix, key_hash, label, scopes)
-                VALUES ($1, $2, $3, $4, string_to_array($5, ' ')) RETURNING \(APIKeyInfo.columns)
-                """, [String(memberID), Authenticator.keyPrefix + prefix, SHA256.hex(key), label, Scope.text(scopes)])
+                VALUES (\(memberID), \(Authenticator.keyPrefix + prefix), \(SHA256.hex(key)), \(label),
+                        string_to_array(\(Scope.text(scopes)), ' '))
+                RETURNING \(fragment: APIKeyInfo.columns)
+                """)
             return (key, try APIKeyInfo(row: rows[0]))
         }
     }
@@ -93,7 +95,7 @@ struct KeyStore {
     /// The member's keys, newest first.
     func keys(memberID: Int64) throws -> [APIKeyInfo] {
         try connection.query(
-            "SELECT \(APIKeyInfo.columns) FROM api_keys WHERE member_id = $1 ORDER BY id DESC", [String(memberID)]
+            "SELECT \(fragment: APIKeyInfo.columns) FROM api_keys WHERE member_id = \(memberID) ORDER BY id DESC"
         )
         .map(APIKeyInfo.init(row:))
     }
@@ -103,8 +105,8 @@ struct KeyStore {
         try connection.query(
             """
             UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
-            WHERE id = $1 AND member_id = $2 RETURNING \(APIKeyInfo.columns)
-            """, [String(id), String(memberID)]
+            WHERE id = \(id) AND member_id = \(memberID) RETURNING \(fragment: APIKeyInfo.columns)
+            """
         ).first.map(APIKeyInfo.init(row:))
     }
 }

@@ -29,8 +29,8 @@ struct Authenticator {
             """
             SELECT k.id, array_to_string(k.scopes, ' ') AS scopes, m.id AS member_id, m.email, m.role
             FROM api_keys k JOIN members m ON m.id = k.member_id
-            WHERE k.key_hash = $1 AND k.revoked_at IS NULL
-            """, [SHA256.hex(key)])
+            WHERE k.key_hash = \(SHA256.hex(key)) AND k.revoked_at IS NULL
+            """)
         guard let row = rows.first else { throw AuthProblems.invalid() }
         let role = try row.string("role")
         let scopes = Scope.granted(try row.string("scopes"), role: role)
@@ -49,13 +49,15 @@ struct Authenticator {
         guard let memberID = Int64(claims.sub) else { throw AuthProblems.invalid() }
         // Revoked are: this token (logout) and every token of a session whose refresh family was revoked.
         // The family is compared as a uuid, so the index on it serves (a text cast scanned the table).
+        let session = claims.sid ?? ""
         let rows = try connection.query(
             """
             SELECT m.id, m.email, m.role,
-                   EXISTS (SELECT FROM revoked_tokens WHERE jti = $2)
-                   OR EXISTS (SELECT FROM refresh_tokens WHERE family = nullif($3, '')::uuid AND revoked_at IS NOT NULL) AS revoked
-            FROM members m WHERE m.id = $1
-            """, [String(memberID), claims.jti, claims.sid ?? ""])
+                   EXISTS (SELECT FROM revoked_tokens WHERE jti = \(claims.jti))
+                   OR EXISTS (SELECT FROM refresh_tokens WHERE family = nullif(\(session), '')::uuid AND revoked_at IS NOT NULL)
+                   AS revoked
+            FROM members m WHERE m.id = \(memberID)
+            """)
         guard let row = rows.first, try !row.bool("revoked") else { throw AuthProblems.invalid() }
         let role = try row.string("role")
         let scopes = Scope.granted(claims.scope, role: role)

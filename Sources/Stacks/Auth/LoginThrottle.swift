@@ -30,21 +30,21 @@ struct LoginThrottle {
         let counted = try connection.query(
             """
             UPDATE members SET failed_logins = failed_logins + 1,
-                   locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(secs =>
-                       least($4::float8, $3::float8 * power(2, least(failed_logins + 1 - $2, 30)))) END
-            WHERE id = $1 AND (locked_until IS NULL OR locked_until <= now())
+                   locked_until = CASE WHEN failed_logins + 1 >= \(Self.freeAttempts) THEN now() + make_interval(secs =>
+                       least(\(Self.maxLockSeconds)::float8,
+                             \(Self.firstLockSeconds)::float8 * power(2, least(failed_logins + 1 - \(Self.freeAttempts), 30))))
+                   END
+            WHERE id = \(memberID) AND (locked_until IS NULL OR locked_until <= now())
             RETURNING id
-            """,
-            [String(memberID), String(Self.freeAttempts), String(Self.firstLockSeconds), String(Self.maxLockSeconds)])
+            """)
         guard counted.isEmpty else { return }
         let wait = try connection.query(
-            "SELECT greatest(1, ceil(extract(epoch FROM locked_until - now())))::int AS wait FROM members WHERE id = $1",
-            [String(memberID)])
+            "SELECT greatest(1, ceil(extract(epoch FROM locked_until - now())))::int AS wait FROM members WHERE id = \(memberID)")
         throw AuthProblems.locked(retryAfter: try wait.first?.int("wait") ?? 1)
     }
 
     private func succeeded(memberID: Int64) throws {
         try connection.query(
-            "UPDATE members SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND failed_logins > 0", [String(memberID)])
+            "UPDATE members SET failed_logins = 0, locked_until = NULL WHERE id = \(memberID) AND failed_logins > 0")
     }
 }

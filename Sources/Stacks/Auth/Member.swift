@@ -11,7 +11,7 @@ struct Member: Encodable, Equatable, Sendable {
     let role: String
     let createdAt: String
 
-    static let columns = "id, email, name, role, password_hash, \(SQLTime.iso("created_at")) AS created_at"
+    static let columns: SQL = "id, email, name, role, password_hash, \(fragment: SQLTime.iso("created_at")) AS created_at"
 
     init(row: Row) throws(PostgresError) {
         id = try row.int64("id")
@@ -33,22 +33,24 @@ struct MemberStore {
 
     /// The member with this email and its password hash (nil for a guest).
     func member(email: String) throws -> (member: Member, passwordHash: String?)? {
-        try connection.query("SELECT \(Member.columns) FROM members WHERE email = $1", [email]).first.map {
+        try connection.query("SELECT \(fragment: Member.columns) FROM members WHERE email = \(email)").first.map {
             (try Member(row: $0), $0["password_hash"])
         }
     }
 
     /// The member with this id.
     func member(id: Int64) throws -> Member? {
-        try connection.query("SELECT \(Member.columns) FROM members WHERE id = $1", [String(id)]).first.map(Member.init(row:))
+        try connection.query("SELECT \(fragment: Member.columns) FROM members WHERE id = \(id)").first.map(Member.init(row:))
     }
 
     /// Creates a member; a taken email is a 409 problem.
     func create(email: String, name: String, passwordHash: String?) throws -> Member {
         do {
             let rows = try connection.query(
-                "INSERT INTO members (email, name, password_hash) VALUES ($1, $2, $3) RETURNING \(Member.columns)",
-                [email, name, passwordHash])
+                """
+                INSERT INTO members (email, name, password_hash) VALUES (\(email), \(name), \(passwordHash))
+                RETURNING \(fragment: Member.columns)
+                """)
             return try Member(row: rows[0])
         } catch {
             if error.sqlState == .uniqueViolation { throw AuthProblems.emailTaken() }
@@ -64,29 +66,29 @@ struct MemberStore {
         try connection.transaction {
             let rows = try connection.query(
                 """
-                UPDATE members SET name = $2, password_hash = $3
-                WHERE id = $1 AND password_hash IS NULL RETURNING \(Member.columns)
-                """, [String(id), name, passwordHash])
+                UPDATE members SET name = \(name), password_hash = \(passwordHash)
+                WHERE id = \(id) AND password_hash IS NULL RETURNING \(fragment: Member.columns)
+                """)
             guard let row = rows.first else { throw AuthProblems.emailTaken() }
             try connection.query(
                 """
                 UPDATE api_keys SET revoked_at = now()
-                WHERE member_id = $1 AND revoked_at IS NULL AND id IS DISTINCT FROM $2::bigint
-                """, [String(id), keepingKey.map(String.init)])
+                WHERE member_id = \(id) AND revoked_at IS NULL AND id IS DISTINCT FROM \(keepingKey)::bigint
+                """)
             return try Member(row: row)
         }
     }
 
     /// Replaces a stored password hash (after a login with raised parameters).
     func updatePasswordHash(id: Int64, to hash: String) throws {
-        try connection.query("UPDATE members SET password_hash = $2 WHERE id = $1", [String(id), hash])
+        try connection.query("UPDATE members SET password_hash = \(hash) WHERE id = \(id)")
     }
 }
 
 /// SQL fragments for timestamps in the API's format.
 enum SQLTime {
     /// `column` as ISO 8601 UTC text with seconds, e.g. `2026-11-23T14:05:00Z`.
-    static func iso(_ column: String) -> String {
-        "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    static func iso(_ column: String) -> SQL {
+        "to_char(\(unescaped: column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
     }
 }

@@ -52,20 +52,20 @@ struct SessionStore {
             // Lock first, read second: a concurrent rotation of the same token commits its successor
             // while this one waits, and only a new statement (a new snapshot) sees that row.
             let locked = try connection.query(
-                "SELECT id FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE", [SHA256.hex(refreshToken)])
-            guard let id = locked.first?["id"] else { return .invalid }
+                "SELECT id FROM refresh_tokens WHERE token_hash = \(SHA256.hex(refreshToken)) FOR UPDATE")
+            guard let id = try locked.first?.int64("id") else { return .invalid }
             let rows = try connection.query(
                 """
                 SELECT r.family::text AS family, r.member_id, array_to_string(r.scopes, ' ') AS scopes, m.role,
                        r.used_at IS NOT NULL AS used, r.revoked_at IS NOT NULL AS revoked, r.expires_at <= now() AS expired,
-                       coalesce(r.used_at > now() - make_interval(secs => $2::int)
+                       coalesce(r.used_at > now() - make_interval(secs => \(config.refreshGrace)::int)
                                 AND s.used_at IS NULL AND s.revoked_at IS NULL, false) AS retry_in_grace,
                        s.token_hash AS successor_hash, s.access_jti AS successor_jti,
                        extract(epoch FROM s.issued_at)::bigint AS successor_issued
                 FROM refresh_tokens r JOIN members m ON m.id = r.member_id
                 LEFT JOIN refresh_tokens s ON s.id = r.successor_id
-                WHERE r.id = $1
-                """, [id, String(config.refreshGrace)])
+                WHERE r.id = \(id)
+                """)
             guard let row = rows.first, try !row.bool("revoked"), try !row.bool("expired") else { return .invalid }
             let family = try row.string("family")
             let role = try row.string("role")
@@ -87,8 +87,7 @@ struct SessionStore {
             }
             let successor = successorToken(of: refreshToken, key: signer.keys[0])
             let issued = try issue(successor, memberID: memberID, role: role, scopes: scopes, family: family)
-            try connection.query(
-                "UPDATE refresh_tokens SET used_at = now(), successor_id = $2 WHERE id = $1", [id, String(issued.id)])
+            try connection.query("UPDATE refresh_tokens SET used_at = now(), successor_id = \(issued.id) WHERE id = \(id)")
             return .pair(issued.pair)
         }
         switch outcome {
@@ -100,23 +99,23 @@ struct SessionStore {
 
     /// Revokes every refresh token of a family.
     func revokeFamily(_ family: String) throws {
-        try connection.query(
-            "UPDATE refresh_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE family = $1::uuid", [family])
+        try connection.query("UPDATE refresh_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE family = \(family)::uuid")
     }
 
     /// The family of a refresh token that belongs to `memberID`, if any.
     func family(ofRefreshToken token: String, memberID: Int64) throws -> String? {
         try connection.query(
-            "SELECT family::text AS family FROM refresh_tokens WHERE token_hash = $1 AND member_id = $2",
-            [SHA256.hex(token), String(memberID)]
+            """
+            SELECT family::text AS family FROM refresh_tokens
+            WHERE token_hash = \(SHA256.hex(token)) AND member_id = \(memberID)
+            """
         ).first.map { try $0.string("family") }
     }
 
     /// Puts an access token's id on the revocation list until it expires.
     func revokeAccessToken(jti: String, expires: Int) throws {
         try connection.query(
-            "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, to_timestamp($2)) ON CONFLICT (jti) DO NOTHING",
-            [jti, String(expires)])
+            "INSERT INTO revoked_tokens (jti, expires_at) VALUES (\(jti), to_timestamp(\(expires))) ON CONFLICT (jti) DO NOTHING")
     }
 
     /// The successor of a refresh token under a signing key: unguessable without both.
@@ -149,14 +148,10 @@ struct SessionStore {
         let rows = try connection.query(
             """
             INSERT INTO refresh_tokens (family, member_id, token_hash, scopes, issued_at, expires_at, access_jti)
-            VALUES ($1::uuid, $2, $3, string_to_array($4, ' '), to_timestamp($5),
-                    now() + make_interval(secs => $6::int), $7)
+            VALUES (\(family)::uuid, \(memberID), \(SHA256.hex(refresh)), string_to_array(\(claims.scope), ' '),
+                    to_timestamp(\(claims.iat)), now() + make_interval(secs => \(config.refreshTTL)::int), \(claims.jti))
             RETURNING id
-            """,
-            [
-                family, String(memberID), SHA256.hex(refresh), claims.scope, String(claims.iat), String(config.refreshTTL),
-                claims.jti,
-            ])
+            """)
         return (try rows[0].int64("id"), pair(claims, refresh: refresh))
     }
 }

@@ -26,7 +26,7 @@ public struct Book: Sendable, Equatable, JSONWritable {
     var etag: String { Conditional.etag(of: JSONWriter.bytes(of: self)) }
 
     /// The columns `init(row:)` reads, for SELECT lists.
-    static let columns = "id, title, author, isbn, year, copies, available_copies"
+    static let columns: SQL = "id, title, author, isbn, year, copies, available_copies"
 
     /// Reads a row selected with `columns`.
     init(row: Row) throws(PostgresError) {

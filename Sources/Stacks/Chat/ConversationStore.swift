@@ -60,22 +60,21 @@ struct ConversationStore {
         // so a DELETE racing in between cannot leave us without a row.
         try connection.query(
             """
-            INSERT INTO conversations (member_id, name) VALUES ($1, $2)
+            INSERT INTO conversations (member_id, name) VALUES (\(memberID), \(name))
             ON CONFLICT (member_id, name) DO UPDATE SET updated_at = conversations.updated_at RETURNING id
-            """, [String(memberID), name])[0].int64("id")
+            """)[0].int64("id")
     }
 
     /// The conversation's row id, if the member has one with this name.
     func find(name: String) throws -> Int64? {
-        try connection.query("SELECT id FROM conversations WHERE member_id = $1 AND name = $2", [String(memberID), name])
+        try connection.query("SELECT id FROM conversations WHERE member_id = \(memberID) AND name = \(name)")
             .first.map { try $0.int64("id") }
     }
 
     /// Every message, oldest first, with the assistant's metadata.
     func history(conversation: Int64) throws -> [ChatMessage] {
         try connection.query(
-            "SELECT seq, role, content, meta::text AS meta FROM messages WHERE conversation_id = $1 ORDER BY seq",
-            [String(conversation)]
+            "SELECT seq, role, content, meta::text AS meta FROM messages WHERE conversation_id = \(conversation) ORDER BY seq"
         ).map { row in
             let role = try row.string("role")
             let meta =
@@ -88,18 +87,20 @@ struct ConversationStore {
     func append(conversation: Int64, seq: Int, role: String, content: String, meta: ReplyMeta?) throws {
         let metaJSON = meta.map { String(decoding: JSONCoding.encode($0), as: UTF8.self) } ?? "{}"
         try connection.query(
-            "INSERT INTO messages (conversation_id, seq, role, content, meta) VALUES ($1, $2, $3, $4, $5::jsonb)",
-            [String(conversation), String(seq), role, content, metaJSON])
-        try connection.query("UPDATE conversations SET updated_at = now() WHERE id = $1", [String(conversation)])
+            """
+            INSERT INTO messages (conversation_id, seq, role, content, meta)
+            VALUES (\(conversation), \(seq), \(role), \(content), \(metaJSON)::jsonb)
+            """)
+        try connection.query("UPDATE conversations SET updated_at = now() WHERE id = \(conversation)")
     }
 
     /// A page of messages after `seq`, in order.
     func messages(conversation: Int64, after seq: Int, limit: Int) throws -> [MessageView] {
         try connection.query(
             """
-            SELECT seq, role, content, \(SQLTime.iso("created_at")) AS created_at FROM messages
-            WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3
-            """, [String(conversation), String(seq), String(limit)]
+            SELECT seq, role, content, \(fragment: SQLTime.iso("created_at")) AS created_at FROM messages
+            WHERE conversation_id = \(conversation) AND seq > \(seq) ORDER BY seq LIMIT \(limit)
+            """
         ).map {
             MessageView(
                 id: try $0.int("seq"), role: try $0.string("role"), content: try $0.string("content"),
@@ -111,10 +112,12 @@ struct ConversationStore {
     func conversations(before: Int64?, limit: Int) throws -> [ConversationInfo] {
         try connection.query(
             """
-            SELECT c.id, c.name, \(SQLTime.iso("c.created_at")) AS created_at, \(SQLTime.iso("c.updated_at")) AS updated_at,
+            SELECT c.id, c.name, \(fragment: SQLTime.iso("c.created_at")) AS created_at,
+                   \(fragment: SQLTime.iso("c.updated_at")) AS updated_at,
                    (SELECT count(*) FROM messages WHERE conversation_id = c.id) AS messages
-            FROM conversations c WHERE c.member_id = $1 AND ($2::bigint IS NULL OR c.id < $2) ORDER BY c.id DESC LIMIT $3
-            """, [String(memberID), before.map(String.init), String(limit)]
+            FROM conversations c WHERE c.member_id = \(memberID) AND (\(before)::bigint IS NULL OR c.id < \(before))
+            ORDER BY c.id DESC LIMIT \(limit)
+            """
         ).map {
             ConversationInfo(
                 rowID: try $0.int64("id"), id: try $0.string("name"), messages: try $0.int("messages"),
@@ -124,6 +127,6 @@ struct ConversationStore {
 
     /// Deletes the member's conversation with this name, if any.
     func delete(name: String) throws {
-        try connection.query("DELETE FROM conversations WHERE member_id = $1 AND name = $2", [String(memberID), name])
+        try connection.query("DELETE FROM conversations WHERE member_id = \(memberID) AND name = \(name)")
     }
 }

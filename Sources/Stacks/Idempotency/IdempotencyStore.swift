@@ -28,25 +28,26 @@ struct IdempotencyStore {
                 response = problem.response(requestID: request.requestID)
             }
             try connection.query(
-                "UPDATE idempotency_keys SET status = $3, headers = $4, body = $5 WHERE principal = $1 AND key = $2",
-                [
-                    principal, key.value, String(response.status.code), Self.storedHeaders(response.headers),
-                    String(decoding: response.body, as: UTF8.self),
-                ])
+                """
+                UPDATE idempotency_keys
+                SET status = \(response.status.code), headers = \(Self.storedHeaders(response.headers)),
+                    body = \(String(decoding: response.body, as: UTF8.self))
+                WHERE principal = \(principal) AND key = \(key.value)
+                """)
             return response
         }
     }
 
     /// Claims the key (nil), or returns what the first request with it produced.
     private func claim(principal: String, key: String, fingerprint: String) throws -> Response? {
-        try connection.query("SET LOCAL lock_timeout = '\(Self.inFlightWait)'")
+        try connection.query("SET LOCAL lock_timeout = '\(unescaped: Self.inFlightWait)'")
         let claimed: Bool
         do {
             claimed = try !connection.query(
                 """
-                INSERT INTO idempotency_keys (principal, key, fingerprint) VALUES ($1, $2, $3)
+                INSERT INTO idempotency_keys (principal, key, fingerprint) VALUES (\(principal), \(key), \(fingerprint))
                 ON CONFLICT (principal, key) DO NOTHING RETURNING true AS claimed
-                """, [principal, key, fingerprint]
+                """
             ).isEmpty
         } catch {
             if error.sqlState == .lockNotAvailable { throw IdempotencyProblems.inFlight() }
@@ -56,17 +57,18 @@ struct IdempotencyStore {
         if claimed { return nil }
         let rows = try connection.query(
             """
-            SELECT fingerprint, status, headers, body, created_at < now() - make_interval(secs => $3::int) AS expired
-            FROM idempotency_keys WHERE principal = $1 AND key = $2 FOR UPDATE
-            """, [principal, key, String(ttl)])
+            SELECT fingerprint, status, headers, body, created_at < now() - make_interval(secs => \(ttl)::int) AS expired
+            FROM idempotency_keys WHERE principal = \(principal) AND key = \(key) FOR UPDATE
+            """)
         guard let row = rows.first else { throw IdempotencyProblems.inFlight() }
         if try row.bool("expired") {
             // Older than the retention period: the key starts over, as if purged.
             try connection.query(
                 """
-                UPDATE idempotency_keys SET fingerprint = $3, status = NULL, headers = NULL, body = NULL, created_at = now()
-                WHERE principal = $1 AND key = $2
-                """, [principal, key, fingerprint])
+                UPDATE idempotency_keys
+                SET fingerprint = \(fingerprint), status = NULL, headers = NULL, body = NULL, created_at = now()
+                WHERE principal = \(principal) AND key = \(key)
+                """)
             return nil
         }
         guard try row.string("fingerprint") == fingerprint else { throw IdempotencyProblems.reused() }

@@ -18,10 +18,10 @@ struct Loan: JSONWritable, Equatable, Sendable {
     let status: String
 
     /// The SELECT that `init(row:)` reads, ending in its FROM clause (alias `l` for loans).
-    static let select = """
+    static let select: SQL = """
         SELECT l.id, l.book_id, l.book_title, l.borrower_name, m.email AS borrower_email,
-               \(SQLTime.iso("l.borrowed_at")) AS borrow_date, \(SQLTime.iso("l.due_at")) AS due_date,
-               l.returned_at IS NOT NULL AS returned, \(SQLTime.iso("l.returned_at")) AS returned_at, l.renewals,
+               \(fragment: SQLTime.iso("l.borrowed_at")) AS borrow_date, \(fragment: SQLTime.iso("l.due_at")) AS due_date,
+               l.returned_at IS NOT NULL AS returned, \(fragment: SQLTime.iso("l.returned_at")) AS returned_at, l.renewals,
                CASE WHEN l.returned_at IS NOT NULL THEN 'returned' WHEN l.due_at < now() THEN 'overdue' ELSE 'active' END AS status
         FROM loans l JOIN members m ON m.id = l.member_id
         """

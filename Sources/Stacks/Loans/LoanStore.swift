@@ -13,29 +13,30 @@ struct LoanStore {
         try connection.transaction {
             // The member's row lock serialises this member's borrowing. The count is a second
             // statement so that it sees loans committed while this one waited for the lock.
-            let member = try connection.query("SELECT name FROM members WHERE id = $1 FOR UPDATE", [String(memberID)])
+            let member = try connection.query("SELECT name FROM members WHERE id = \(memberID) FOR UPDATE")
             guard let member = member.first else { throw AuthProblems.invalid() }
             let active = try connection.query(
-                "SELECT count(*) AS active FROM loans WHERE member_id = $1 AND returned_at IS NULL", [String(memberID)])
+                "SELECT count(*) AS active FROM loans WHERE member_id = \(memberID) AND returned_at IS NULL")
             guard try active[0].int("active") < maxLoans else { throw LoanProblems.limit(maxLoans) }
             let taken = try connection.query(
                 """
                 UPDATE books SET available_copies = available_copies - 1, updated_at = now()
-                WHERE id = $1 AND available_copies > 0 RETURNING title, copies
-                """, [String(bookID)])
+                WHERE id = \(bookID) AND available_copies > 0 RETURNING title, copies
+                """)
             guard taken.first != nil else {
-                let exists = try !connection.query("SELECT 1 FROM books WHERE id = $1", [String(bookID)]).isEmpty
+                let exists = try !connection.query("SELECT 1 FROM books WHERE id = \(bookID)").isEmpty
                 throw exists ? LoanProblems.noCopyFree() : Problem.notFound("No book has id \(bookID).")
             }
+            let name = try borrowerName ?? member.string("name")
             let inserted = try connection.query(
                 """
                 INSERT INTO loans (book_id, member_id, copy_no, book_title, borrower_name, due_at)
-                SELECT b.id, $2,
+                SELECT b.id, \(memberID),
                        (SELECT min(n) FROM generate_series(1, b.copies + (b.copies - b.available_copies)) AS n
                         WHERE NOT EXISTS (SELECT FROM loans WHERE book_id = b.id AND copy_no = n AND returned_at IS NULL)),
-                       b.title, $3, now() + make_interval(days => $4::int)
-                FROM books b WHERE b.id = $1 RETURNING id
-                """, [String(bookID), String(memberID), borrowerName ?? (try member.string("name")), String(days)])
+                       b.title, \(name), now() + make_interval(days => \(days)::int)
+                FROM books b WHERE b.id = \(bookID) RETURNING id
+                """)
             return try loan(id: inserted[0].int64("id"), memberID: memberID)!
         }
     }
@@ -46,15 +47,15 @@ struct LoanStore {
             let returned = try connection.query(
                 """
                 UPDATE loans SET returned_at = now()
-                WHERE id = $1 AND member_id = $2 AND returned_at IS NULL RETURNING book_id
-                """, [String(loanID), String(memberID)])
+                WHERE id = \(loanID) AND member_id = \(memberID) AND returned_at IS NULL RETURNING book_id
+                """)
             guard let row = returned.first else {
                 guard let existing = try loan(id: loanID, memberID: memberID) else { throw LoanProblems.notFound(loanID) }
                 throw LoanProblems.alreadyReturned(existing)
             }
-            if let bookID = row["book_id"] {
+            if let bookID = row["book_id"].flatMap({ Int64($0) }) {
                 try connection.query(
-                    "UPDATE books SET available_copies = available_copies + 1, updated_at = now() WHERE id = $1", [bookID])
+                    "UPDATE books SET available_copies = available_copies + 1, updated_at = now() WHERE id = \(bookID)")
             }
             return try loan(id: loanID, memberID: memberID)!
         }
@@ -64,10 +65,11 @@ struct LoanStore {
     func renew(loanID: Int64, memberID: Int64, days: Int, maxRenewals: Int) throws -> Loan {
         let renewed = try connection.query(
             """
-            UPDATE loans SET due_at = due_at + make_interval(days => $3::int), renewals = renewals + 1
-            WHERE id = $1 AND member_id = $2 AND returned_at IS NULL AND due_at > now() AND renewals < $4
+            UPDATE loans SET due_at = due_at + make_interval(days => \(days)::int), renewals = renewals + 1
+            WHERE id = \(loanID) AND member_id = \(memberID) AND returned_at IS NULL AND due_at > now()
+                  AND renewals < \(maxRenewals)
             RETURNING id
-            """, [String(loanID), String(memberID), String(days), String(maxRenewals)])
+            """)
         guard renewed.isEmpty else { return try loan(id: loanID, memberID: memberID)! }
         guard let existing = try loan(id: loanID, memberID: memberID) else { throw LoanProblems.notFound(loanID) }
         switch existing.status {
@@ -80,14 +82,13 @@ struct LoanStore {
     /// One of the member's loans; with `memberID` nil, anyone's (for librarians).
     func loan(id: Int64, memberID: Int64?) throws -> Loan? {
         try connection.query(
-            "\(Loan.select) WHERE l.id = $1 AND ($2::bigint IS NULL OR l.member_id = $2)",
-            [String(id), memberID.map(String.init)]
+            "\(fragment: Loan.select) WHERE l.id = \(id) AND (\(memberID)::bigint IS NULL OR l.member_id = \(memberID))"
         ).first.map(Loan.init(row:))
     }
 
     /// A page of a member's loans, newest first, after the loan id `before`.
     func page(memberID: Int64, status: String?, before: Int64?, limit: Int) throws -> [Loan] {
-        let condition: String
+        let condition: SQL
         switch status {
         case "active": condition = "AND l.returned_at IS NULL AND l.due_at >= now()"
         case "overdue": condition = "AND l.returned_at IS NULL AND l.due_at < now()"
@@ -95,8 +96,10 @@ struct LoanStore {
         default: condition = ""
         }
         return try connection.query(
-            "\(Loan.select) WHERE l.member_id = $1 AND ($2::bigint IS NULL OR l.id < $2) \(condition) ORDER BY l.id DESC LIMIT $3",
-            [String(memberID), before.map(String.init), String(limit)]
+            """
+            \(fragment: Loan.select) WHERE l.member_id = \(memberID) AND (\(before)::bigint IS NULL OR l.id < \(before))
+            \(fragment: condition) ORDER BY l.id DESC LIMIT \(limit)
+            """
         ).map(Loan.init(row:))
     }
 }
