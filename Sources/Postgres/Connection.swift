@@ -18,6 +18,11 @@ public final class Connection {
     /// Whether statements are prepared and kept (false behind a pooler that cannot carry them).
     private let preparesStatements: Bool
 
+    /// Inside `withCheck`: the check not yet sent, and the error it failed with (after which every
+    /// statement of the body is refused). Both are cleared when `withCheck` returns.
+    private var pendingCheck: SQL?
+    private var checkFailure: PostgresError?
+
     /// Connects with libpq keywords (e.g. `dbname` may be a URL); libpq's PG* environment fills the
     /// rest. With `prepareStatements` false every statement is planned anew (`PQexecParams`).
     public init(parameters: [String: String], prepareStatements: Bool = true) throws(PostgresError) {
@@ -49,30 +54,132 @@ public final class Connection {
     /// plan depends on the values).
     @discardableResult
     public func query(_ sql: SQL, prepared: Bool = true) throws(PostgresError) -> [Row] {
+        if let checkFailure { throw checkFailure }
+        if let check = pendingCheck {
+            pendingCheck = nil
+            return try pipelined(check, then: sql, prepared: prepared)
+        }
+        let statement = try self.statement(for: sql, prepared: prepared)
+        let result = statement.withValues { values in
+            if let name = statement.name {
+                PQexecPrepared(handle, name, Int32(values.count), values, nil, nil, 0)
+            } else {
+                PQexecParams(handle, statement.text, Int32(values.count), statement.types, values, nil, nil, 0)
+            }
+        }
+        defer { PQclear(result) }
+        return try rows(of: result, from: statement)
+    }
+
+    /// What `body` did when run behind a check.
+    public enum Checked<Value> {
+        /// The check passed; `body` returned or threw this.
+        case passed(Result<Value, any Error>)
+        /// The check failed with this error; whatever `body` sent after it was not run.
+        case failed(PostgresError)
+    }
+
+    /// Runs `body` with `check` sent ahead of its first statement, in the same round trip (libpq
+    /// pipeline mode, one Sync after both). The two run as one implicit transaction: when the check
+    /// fails (it must raise an error, not return false), the statement after it is skipped, nothing
+    /// of it commits, and every later statement of `body` is refused with the check's error. When
+    /// `body` sends no statement the check runs alone after it. Nothing of the check outlives the call.
+    public func withCheck<Value>(_ check: SQL, _ body: () throws -> Value) -> Checked<Value> {
+        pendingCheck = check
+        checkFailure = nil
+        defer {
+            pendingCheck = nil
+            checkFailure = nil
+        }
+        let result = Result<Value, any Error> { try body() }
+        if let checkFailure { return .failed(checkFailure) }
+        if let unsent = pendingCheck {
+            pendingCheck = nil
+            do {
+                try query(unsent)
+            } catch {
+                return .failed(error)
+            }
+        }
+        return .passed(result)
+    }
+
+    /// A statement ready to send: its name when prepared, else its text and parameter types.
+    private struct Statement {
+        let name: String?
+        let text: String
+        let types: [Oid]
+        let values: [String?]
+        let key: StatementKey?
+
+        func withValues<R>(_ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+            Connection.withOptionalCStrings(values, body)
+        }
+    }
+
+    /// Prepares `sql` on this connection if it is to be prepared and is not yet.
+    private func statement(for sql: SQL, prepared: Bool) throws(PostgresError) -> Statement {
         let text = sql.text
         let types = sql.binds.map(\.type.oid)
         let values = sql.binds.map(\.value)
         guard prepared && preparesStatements else {
-            let result = Self.withOptionalCStrings(values) { values in
-                PQexecParams(handle, text, Int32(values.count), types, values, nil, nil, 0)
-            }
-            defer { PQclear(result) }
-            return try rows(of: result)
+            return Statement(name: nil, text: text, types: types, values: values, key: nil)
         }
         let key = StatementKey(text: text, types: types)
-        let name = try statement(key)
-        let result = Self.withOptionalCStrings(values) { values in
-            PQexecPrepared(handle, name, Int32(values.count), values, nil, nil, 0)
+        return Statement(name: try statement(key), text: text, types: types, values: values, key: key)
+    }
+
+    /// Sends `check` and `sql` in one pipeline and returns the rows of `sql`; if `check` fails,
+    /// records and throws its error (and `sql` did not run).
+    private func pipelined(_ check: SQL, then sql: SQL, prepared: Bool) throws(PostgresError) -> [Row] {
+        // Preparing is a round trip of its own, done before the pipeline (once per connection).
+        let first = try statement(for: check, prepared: true)
+        let second = try statement(for: sql, prepared: prepared)
+        guard PQenterPipelineMode(handle) == 1 else { throw connectionError() }
+        let sent = send(first) && send(second) && PQpipelineSync(handle) == 1
+        // Every result is read, up to the sync point, before the pipeline may end.
+        let checkResult = sent ? nextResult() : nil
+        let sqlResult = sent ? nextResult() : nil
+        defer {
+            PQclear(checkResult)
+            PQclear(sqlResult)
         }
-        defer { PQclear(result) }
+        while PQexitPipelineMode(handle) != 1 {
+            guard isOpen, let extra = PQgetResult(handle) else { break }
+            PQclear(extra)
+        }
+        guard sent else { throw connectionError() }
         do {
-            return try rows(of: result)
+            _ = try rows(of: checkResult, from: first)
         } catch {
-            // A schema change under a prepared SELECT ("cached plan must not change result type"):
-            // forget it, so the next use prepares it again.
-            if error.sqlState == .featureNotSupported { statements[key] = nil }
+            checkFailure = error
             throw error
         }
+        return try rows(of: sqlResult, from: second)
+    }
+
+    /// Queues one statement of a pipeline.
+    private func send(_ statement: Statement) -> Bool {
+        statement.withValues { values in
+            if let name = statement.name {
+                PQsendQueryPrepared(handle, name, Int32(values.count), values, nil, nil, 0) == 1
+            } else {
+                PQsendQueryParams(handle, statement.text, Int32(values.count), statement.types, values, nil, nil, 0) == 1
+            }
+        }
+    }
+
+    /// The result of the next statement of a pipeline, and the nil that ends its results read.
+    private func nextResult() -> OpaquePointer? {
+        let result = PQgetResult(handle)
+        if result != nil {
+            while let extra = PQgetResult(handle) { PQclear(extra) }
+        }
+        return result
+    }
+
+    private func connectionError() -> PostgresError {
+        PostgresError(.connection, message: String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines)
     }
 
     /// What a prepared statement is kept by: its text and its parameters' types.
@@ -119,6 +226,17 @@ public final class Connection {
     /// Whether a transaction is open on this connection.
     public var inTransaction: Bool { transactionDepth > 0 }
 
+    /// The rows of a statement's result; a prepared SELECT whose plan no longer fits the schema
+    /// ("cached plan must not change result type") is forgotten, so its next use prepares it again.
+    private func rows(of result: OpaquePointer?, from statement: Statement) throws(PostgresError) -> [Row] {
+        do {
+            return try rows(of: result)
+        } catch {
+            if error.sqlState == .featureNotSupported, let key = statement.key { statements[key] = nil }
+            throw error
+        }
+    }
+
     private func rows(of result: OpaquePointer?) throws(PostgresError) -> [Row] {
         guard let result else {
             throw PostgresError(.connection, message: String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines)
@@ -156,7 +274,7 @@ public final class Connection {
 
     /// Hands C strings with the strings' UTF-8 (NULL for nil) to `body`; they live only for the
     /// call, in one buffer.
-    private static func withOptionalCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    fileprivate static func withOptionalCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
         var bytes: [CChar] = []
         var starts: [Int?] = []
         for string in strings {

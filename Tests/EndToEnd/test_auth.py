@@ -349,3 +349,44 @@ def test_closed_mode_refuses_keys_for_unknown_emails():
     assert b"register first" in payload
     status, _, _ = run_cgi("POST", "/api/auth/generate-key", body, open_keys="true")
     assert status == 201
+
+
+# --- an access token's database check rides with the handler's first statement (migration 007) ---
+
+def test_a_logged_out_token_borrows_nothing(api):
+    email, password = register()
+    client = bearer(login(email, password)["access_token"])
+    book = api.get("/api/books?available=true&limit=1").json()["data"][0]
+    before = admin_sql(f"SELECT count(*) FROM loans l JOIN members m ON m.id = l.member_id WHERE m.email = '{email}'")
+    assert client.post("/api/auth/logout").status_code == 204
+    for _ in range(4):
+        assert_401(client.post(f"/api/books/{book['id']}/borrow", json={"days": 7}))
+        assert_401(client.get(f"/api/books/{book['id']}"))
+    after = admin_sql(f"SELECT count(*) FROM loans l JOIN members m ON m.id = l.member_id WHERE m.email = '{email}'")
+    assert before == after == ["0"]
+    assert api.get(f"/api/books/{book['id']}").json()["data"]["available_copies"] == book["available_copies"]
+
+
+def test_a_demoted_librarians_token_keeps_reading_and_loses_admin_at_once(anon):
+    email, password = register()
+    make_librarian(email)
+    client = bearer(login(email, password)["access_token"])
+    isbn = "9780306406157"
+    admin_sql(f"DELETE FROM books WHERE isbn = '{isbn}'")
+    admin_sql(f"UPDATE members SET role = 'member' WHERE email = '{email}'")
+    for _ in range(4):
+        denied = client.post("/api/books", json={"title": "Demoted", "author": "A", "isbn": isbn, "year": 1970})
+        assert_problem(denied, 403, "insufficient-scope")
+        assert client.get("/api/books?limit=1").status_code == 200
+        assert client.get("/api/auth/me").json()["data"]["role"] == "member"
+    assert admin_sql(f"SELECT count(*) FROM books WHERE isbn = '{isbn}'") == ["0"]
+
+
+def test_a_deleted_members_token_is_refused(anon):
+    email, password = register()
+    client = bearer(login(email, password)["access_token"])
+    assert client.get("/api/books?limit=1").status_code == 200
+    admin_sql(f"DELETE FROM members WHERE email = '{email}'")
+    for _ in range(4):
+        assert_401(client.get("/api/books?limit=1"))
+        assert_401(client.get("/api/auth/me"))

@@ -51,11 +51,11 @@ enum AuthHandlers {
         let grant: KeyGrant
         if let caller = try context.callerIfPresent(request) {
             guard caller.scopes.contains(.write) else { throw AuthProblems.insufficientScope(.write) }
-            guard caller.email == input.email else {
+            guard let found = try members.member(id: caller.memberID) else { throw AuthProblems.invalid() }
+            guard found.email == input.email else {
                 throw Problem(
                     "forbidden", title: "Forbidden", status: .forbidden, detail: "A token may only mint keys for its own member.")
             }
-            guard let found = try members.member(id: caller.memberID) else { throw AuthProblems.invalid() }
             member = found
             allowed = caller.scopes
             if case .apiKey(let id) = caller.credential { grant = .key(id: id) } else { grant = .verified }

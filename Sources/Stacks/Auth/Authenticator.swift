@@ -1,5 +1,8 @@
 // Turns `Authorization: Bearer …` into a Principal, from the database on every request: an API
-// key by its SHA-256, an access token by its signature, claims and the revocation list.
+// key by its SHA-256, an access token by its signature, claims and the revocation list. An access
+// token can also be checked in the same round trip as the handler's first statement
+// (`provisional(for:)`): its principal comes from the signed claims, and the database check that
+// makes it valid raises if the token was revoked or the member's role changed.
 import Crypto
 import Foundation
 import HTTP
@@ -16,18 +19,37 @@ struct Authenticator {
 
     /// The caller, or a 401 problem.
     func principal(for request: Request) throws -> Principal {
+        let token = try Self.bearer(request)
+        if token.hasPrefix(Self.keyPrefix) { return try apiKey(token) }
+        return try accessToken(token)
+    }
+
+    /// For a request with a well-signed access token: the principal its claims describe and the
+    /// statement that confirms them (`access_token_valid`, migration 007), to run in the same round
+    /// trip as the handler's first statement. Nil for anything else (no credential, an API key, a
+    /// token that does not verify): `principal(for:)` then answers as it always did.
+    func provisional(for request: Request) -> (principal: Principal, check: SQL)? {
+        guard let token = try? Self.bearer(request), !token.hasPrefix(Self.keyPrefix),
+            let claims = try? signer.verifyAccess(token, now: now), let memberID = Int64(claims.sub)
+        else { return nil }
+        let principal = Principal(
+            memberID: memberID, role: claims.role, scopes: Scope.granted(claims.scope, role: claims.role),
+            credential: .accessToken(jti: claims.jti, expires: claims.exp, session: claims.sid))
+        return (principal, "SELECT access_token_valid(\(memberID), \(claims.jti), \(claims.sid)::uuid, \(claims.role))")
+    }
+
+    /// The bearer credential of `Authorization`; 401 when it is missing or not a bearer.
+    private static func bearer(_ request: Request) throws(Problem) -> String {
         guard let header = request.headers["Authorization"] else { throw AuthProblems.missing() }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw AuthProblems.invalid() }
-        let token = parts[1].trimmingOptionalWhitespace
-        if token.hasPrefix(Self.keyPrefix) { return try apiKey(token) }
-        return try accessToken(token)
+        return parts[1].trimmingOptionalWhitespace
     }
 
     private func apiKey(_ key: String) throws -> Principal {
         let rows = try connection.query(
             """
-            SELECT k.id, array_to_string(k.scopes, ' ') AS scopes, m.id AS member_id, m.email, m.role
+            SELECT k.id, array_to_string(k.scopes, ' ') AS scopes, m.id AS member_id, m.role
             FROM api_keys k JOIN members m ON m.id = k.member_id
             WHERE k.key_hash = \(SHA256.hex(key)) AND k.revoked_at IS NULL
             """)
@@ -35,7 +57,7 @@ struct Authenticator {
         let role = try row.string("role")
         let scopes = Scope.granted(try row.string("scopes"), role: role)
         return Principal(
-            memberID: try row.int64("member_id"), email: try row.string("email"), role: role, scopes: scopes,
+            memberID: try row.int64("member_id"), role: role, scopes: scopes,
             credential: .apiKey(id: try row.int64("id")))
     }
 
@@ -52,7 +74,7 @@ struct Authenticator {
         let session = claims.sid ?? ""
         let rows = try connection.query(
             """
-            SELECT m.id, m.email, m.role,
+            SELECT m.id, m.role,
                    EXISTS (SELECT FROM revoked_tokens WHERE jti = \(claims.jti))
                    OR EXISTS (SELECT FROM refresh_tokens WHERE family = nullif(\(session), '')::uuid AND revoked_at IS NOT NULL)
                    AS revoked
@@ -62,7 +84,7 @@ struct Authenticator {
         let role = try row.string("role")
         let scopes = Scope.granted(claims.scope, role: role)
         return Principal(
-            memberID: try row.int64("id"), email: try row.string("email"), role: role, scopes: scopes,
+            memberID: try row.int64("id"), role: role, scopes: scopes,
             credential: .accessToken(jti: claims.jti, expires: claims.exp, session: claims.sid))
     }
 }

@@ -51,8 +51,6 @@ public struct Principal: Sendable, Equatable {
 
     /// The member's id.
     public let memberID: Int64
-    /// The member's email.
-    public let email: String
     /// `member` or `librarian`.
     public let role: String
     /// What this credential may do.
