@@ -120,8 +120,8 @@ public final class Connection {
     /// Prepares `sql` on this connection if it is to be prepared and is not yet.
     private func statement(for sql: SQL, prepared: Bool) throws(PostgresError) -> Statement {
         let text = sql.text
-        let types = sql.binds.map(\.type.oid)
-        let values = sql.binds.map(\.value)
+        let types = sql.binds.map { $0.type.oid }
+        let values = sql.binds.map { $0.value }
         guard prepared && preparesStatements else {
             return Statement(name: nil, text: text, types: types, values: values, key: nil)
         }

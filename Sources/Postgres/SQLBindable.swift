@@ -83,5 +83,5 @@ extension Optional: SQLBindable where Wrapped: SQLBindable {
     /// The wrapped type's: a NULL keeps the type its value would have had.
     public static var sqlType: SQLType { Wrapped.sqlType }  // allow-global: a computed property, never stored state
     /// The wrapped value's text, nil for `none` (SQL NULL).
-    public var sqlText: String? { self.flatMap(\.sqlText) }
+    public var sqlText: String? { self.flatMap { $0.sqlText } }
 }
