@@ -61,7 +61,7 @@ public struct Router<Endpoint: Sendable>: Sendable {
     /// The endpoint, parameters and canonical path for a request, or a 400/404/405 problem.
     public func match(method: String, path: String) throws(Problem) -> RouteMatch<Endpoint> {
         var decoded: [String] = []
-        for raw in path.split(separator: "/", omittingEmptySubsequences: true) {
+        for raw in path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true).map({ Substring($0) }) {
             guard let segment = PercentDecoding.decode(raw) else {
                 throw Problem.badRequest("The path is not correctly percent-encoded.")
             }

@@ -41,7 +41,8 @@ struct Authenticator {
     /// The bearer credential of `Authorization`; 401 when it is missing or not a bearer.
     private static func bearer(_ request: Request) throws(Problem) -> String {
         guard let header = request.headers["Authorization"] else { throw AuthProblems.missing() }
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        let parts = header.utf8.split(separator: UInt8(ascii: " "), maxSplits: 1, omittingEmptySubsequences: true)
+            .map { Substring($0) }
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw AuthProblems.invalid() }
         return parts[1].trimmingOptionalWhitespace
     }

@@ -60,7 +60,8 @@ struct TokenSigner: Sendable {
     /// The verified payload of a compact token and its top-level claims. The header and the
     /// payload are read by the strict scanner (no duplicate keys, bounded depth), once each.
     private func verified(_ token: String, now: Date) throws(TokenRejection) -> (payload: [UInt8], claims: Claims) {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        // Split as bytes: a token is ASCII, and Character-wise splitting paid for grapheme breaking.
+        let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).map { Substring($0) }
         guard parts.count == 3, token.utf8.count <= 8192 else { throw TokenRejection(description: "not a compact JWS") }
         guard let headerBytes = Base64URL.decode(String(parts[0])), let payload = Base64URL.decode(String(parts[1])),
             let signature = Base64URL.decode(String(parts[2]))
