@@ -71,8 +71,8 @@ public struct Router<Endpoint: Sendable>: Sendable {
         for route in routes {
             guard let parameters = Self.capture(route.segments, decoded) else { continue }
             if route.method.rawValue == method || (method == "HEAD" && route.method == .get) {
-                let canonical = "/" + decoded.map(URLEncoding.component).joined(separator: "/")
-                return RouteMatch(endpoint: route.endpoint, parameters: PathParameters(parameters), path: canonical)
+                return RouteMatch(
+                    endpoint: route.endpoint, parameters: PathParameters(parameters), path: Self.canonical(path, decoded))
             }
             if !allowed.contains(route.method.rawValue) { allowed.append(route.method.rawValue) }
         }
@@ -83,6 +83,20 @@ public struct Router<Endpoint: Sendable>: Sendable {
 
     /// The parameters when the path fits the pattern. The literals are compared first, so the
     /// routes that do not match (nearly all of them) build nothing.
+    /// The path re-encoded from its decoded segments; a path that has only unreserved characters
+    /// between single slashes is already that and is returned as it is.
+    private static func canonical(_ path: String, _ decoded: [String]) -> String {
+        var previous = UInt8(ascii: "/")
+        var plain = path.utf8.first == UInt8(ascii: "/")
+        for byte in path.utf8.dropFirst() where plain {
+            let slash = byte == UInt8(ascii: "/")
+            plain = !(slash && previous == UInt8(ascii: "/")) && (slash || URLEncoding.isUnreserved(byte))
+            previous = byte
+        }
+        if plain && (previous != UInt8(ascii: "/") || path.utf8.count == 1) { return path }
+        return "/" + decoded.map(URLEncoding.component).joined(separator: "/")
+    }
+
     private static func capture(_ pattern: [Segment], _ path: [String]) -> [String: String]? {
         guard pattern.count == path.count else { return nil }
         for index in pattern.indices {

@@ -36,7 +36,9 @@ import Testing
         "gives the canonical path links are built from",
         arguments: [
             ("GET", "//api/books", "/api/books"), ("GET", "/api//books/", "/api/books"),
-            ("POST", "///api/books/4%32/borrow", "/api/books/42/borrow"),
+            ("POST", "///api/books/4%32/borrow", "/api/books/42/borrow"), ("GET", "/api/books/42", "/api/books/42"),
+            ("GET", "/api/books/", "/api/books"), ("GET", "/api/books/a@b", "/api/books/a%40b"),
+            ("GET", "/api/books/%7Ex", "/api/books/~x"), ("GET", "/api/books/x~-._", "/api/books/x~-._"),
         ])
     func canonicalPath(method: String, path: String, expected: String) throws {
         #expect(try router.match(method: method, path: path).path == expected)
