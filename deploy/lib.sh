@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # deploy/lib.sh — shared shell functions for deploy/up, down, ctl, test and migrate (sourced, never run).
 # Resolves the project root and the state folder, installs packages, and starts/stops the pieces of a
 # local stack (PostgreSQL, worker pools, fcgiwrap, nginx) by pid files kept in $STACKS_HOME/run.

@@ -27,7 +27,8 @@ final class AppHarness {
         environment.merge(extra) { $1 }
         let config = try Config(environment: environment)
         let log = self.log
-        app = App(config: config, database: Database(parameters: ["dbname": url]), log: RequestLog(pid: 1) { log.lines.append($0) })
+        app = App(
+            config: config, database: Database(parameters: ["dbname": url]), log: RequestLog(pid: 1) { log.lines.append($0) })
     }
 
     /// Answers one request built like nginx builds it.
@@ -59,7 +60,8 @@ final class AppHarness {
     func member() throws -> (email: String, password: String) {
         let email = "app-\(UUID().uuidString.prefix(12).lowercased())@example.org"
         let password = "correct horse battery"
-        let registered = send("POST", "/api/auth/register", json: #"{"email":"\#(email)","password":"\#(password)","name":"In Process"}"#)
+        let registered = send(
+            "POST", "/api/auth/register", json: #"{"email":"\#(email)","password":"\#(password)","name":"In Process"}"#)
         #expect(registered.status == .created, "\(String(decoding: registered.body, as: UTF8.self))")
         return (email, password)
     }
@@ -74,8 +76,8 @@ final class AppHarness {
     /// An API key made with the password.
     func apiKey(_ member: (email: String, password: String), scopes: [String]? = nil) throws -> String {
         let scopeField = scopes.map { #","scopes":[\#($0.map { "\"\($0)\"" }.joined(separator: ","))]"# } ?? ""
-        let made = send(
-            "POST", "/api/auth/generate-key", json: #"{"email":"\#(member.email)","password":"\#(member.password)"\#(scopeField)}"#)
+        let body = #"{"email":"\#(member.email)","password":"\#(member.password)"\#(scopeField)}"#
+        let made = send("POST", "/api/auth/generate-key", json: body)
         #expect(made.status == .created)
         return try #require(try Self.data(made)["api_key"] as? String)
     }
@@ -174,9 +176,8 @@ final class AppHarness {
     func idempotentReplay() throws {
         let harness = try AppHarness()
         let key = try harness.apiKey(try harness.member())
-        let book = try #require(
-            (try AppHarness.object(harness.send("GET", "/api/books?available=true&limit=1", bearer: key))["data"] as? [[String: Any]])?
-                .first?["id"] as? Int)
+        let list = harness.send("GET", "/api/books?available=true&limit=1", bearer: key)
+        let book = try #require((try AppHarness.object(list)["data"] as? [[String: Any]])?.first?["id"] as? Int)
         let idempotency = [("Idempotency-Key", "app-test-\(UUID().uuidString)")]
         let first = harness.send("POST", "/api/books/\(book)/borrow", json: #"{"days":3}"#, bearer: key, headers: idempotency)
         #expect(first.status == .created)
