@@ -22,15 +22,4 @@ public final class Database {
         current = fresh
         return fresh
     }
-
-    /// Runs `body` with a connection; a connection-level failure drops it for the next request.
-    public func with<T>(_ body: (Connection) throws -> T) throws -> T {
-        let connection = try connection()
-        do {
-            return try body(connection)
-        } catch let error as PostgresError where error.isUnavailable {
-            current = nil
-            throw error
-        }
-    }
 }

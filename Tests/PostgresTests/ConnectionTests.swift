@@ -165,19 +165,19 @@ func testDatabaseParameters() throws -> [String: String] {
         }
     }
 
-    @Test("reopens a connection that the server killed, on the next use")
+    @Test("reopens a connection that the server killed, on the next use, through connection() as requests do")
     func reconnects() throws {
         let database = Database(parameters: try testDatabaseParameters())
-        let pid = try database.with { try $0.query("SELECT pg_backend_pid() AS pid").first!.int("pid") }
+        let pid = try #require(try database.connection().query("SELECT pg_backend_pid() AS pid").first?.int("pid"))
         let killer = try Connection(parameters: testDatabaseParameters())
         try killer.query("SELECT pg_terminate_backend(\(pid)::int)")
         do {
-            _ = try database.with { try $0.query("SELECT 1") }
+            _ = try database.connection().query("SELECT 1")
             Issue.record("the killed connection still answered")
-        } catch let error as PostgresError {
+        } catch {
             #expect(error.isUnavailable)
         }
-        let newPID = try database.with { try $0.query("SELECT pg_backend_pid() AS pid").first!.int("pid") }
+        let newPID = try #require(try database.connection().query("SELECT pg_backend_pid() AS pid").first?.int("pid"))
         #expect(newPID != pid)
     }
 

@@ -18,6 +18,8 @@ final class LogLines {
 final class AppHarness {
     let app: App
     let log = LogLines()
+    /// The app's database session is named this, so a test can find it in pg_stat_activity.
+    let applicationName = "app-tests-\(UUID().uuidString.prefix(8))"
 
     init(environment extra: [String: String] = [:]) throws {
         let url = try #require(
@@ -28,7 +30,8 @@ final class AppHarness {
         let config = try Config(environment: environment)
         let log = self.log
         app = App(
-            config: config, database: Database(parameters: ["dbname": url]), log: RequestLog(pid: 1) { log.lines.append($0) })
+            config: config, database: Database(parameters: ["dbname": url, "application_name": applicationName]),
+            log: RequestLog(pid: 1) { log.lines.append($0) })
     }
 
     /// Answers one request built like nginx builds it.
@@ -189,5 +192,24 @@ final class AppHarness {
         #expect(other.status == .unprocessableContent)
         let loan = try #require(try AppHarness.data(first)["id"] as? Int)
         #expect(harness.send("POST", "/api/borrows/\(loan)/return", bearer: key).status == .ok)
+    }
+
+    @Test("a database connection killed under the app: 503 with Retry-After once, then the same app reconnects")
+    func reconnects() throws {
+        let harness = try AppHarness()
+        let key = try harness.apiKey(try harness.member())
+        #expect(harness.send("GET", "/api/books/1", bearer: key).status == .ok)
+        let url = try #require(ProcessInfo.processInfo.environment["STACKS_TEST_DATABASE_URL"])
+        let killer = try Connection(parameters: ["dbname": url])
+        let killed = try killer.query(
+            """
+            SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity
+            WHERE application_name = \(harness.applicationName)
+            """)
+        #expect(try killed.first?.int("n") == 1)
+        var statuses: [Status] = []
+        for _ in 0..<3 { statuses.append(harness.send("GET", "/api/books/1", bearer: key).status) }
+        #expect(statuses.last == .ok)
+        #expect(statuses.allSatisfy { $0 == .ok || $0 == .serviceUnavailable })
     }
 }
