@@ -1,5 +1,6 @@
-// RFC 9457 problem details, with the demo client's `success` and `message` fields. A Problem is
-// also the error type thrown by request parsing, so a bad request becomes a 4xx in one step.
+// RFC 9457 problem details: a stable slug, title, status, detail, field errors and extra headers.
+// A Problem is also the error type thrown by request parsing, so a bad request becomes a 4xx in
+// one step. How a problem is written (type URI, envelope fields) is the application's business.
 
 /// One failed field of a validation problem, located by a JSON Pointer (RFC 6901).
 public struct FieldError: Sendable, Equatable, JSONWritable {
@@ -25,7 +26,7 @@ public struct FieldError: Sendable, Equatable, JSONWritable {
 
 /// An HTTP problem: what the client gets instead of a result.
 public struct Problem: Error, Sendable, Equatable {
-    /// The stable slug behind `urn:stacks:problem:`.
+    /// The stable slug that names the kind of problem.
     public let slug: String
     /// A short summary that does not change between occurrences.
     public let title: String
@@ -50,9 +51,6 @@ public struct Problem: Error, Sendable, Equatable {
         self.errors = errors
         self.headers = headers
     }
-
-    /// The problem type URI.
-    public var type: String { "urn:stacks:problem:\(slug)" }
 
     /// 400: the request itself is malformed.
     public static func badRequest(_ detail: String) -> Problem {

@@ -2,20 +2,6 @@
 import Foundation
 import HTTP
 
-/// Email rules shared by every auth body.
-enum EmailRule {
-    /// The normalised email (trimmed, lower case).
-    static func normalise(_ email: String) -> String { email.trimmingCharacters(in: .whitespaces).lowercased() }
-
-    /// Whether a normalised email looks deliverable: one @, something on both sides, a dot in the domain.
-    static func isValid(_ email: String) -> Bool {
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        return (3...254).contains(email.unicodeScalars.count) && parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
-            && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".") && !email.contains(where: { $0.isWhitespace || $0.isNewline })
-            && !Validation.hasControlCharacters(email)
-    }
-}
-
 /// `POST /api/auth/register`.
 struct RegisterBody: RequestBody {
     let email: String

@@ -84,11 +84,3 @@ struct MemberStore {
         try connection.query("UPDATE members SET password_hash = \(hash) WHERE id = \(id)")
     }
 }
-
-/// SQL fragments for timestamps in the API's format.
-enum SQLTime {
-    /// `column` as ISO 8601 UTC text with seconds, e.g. `2026-11-23T14:05:00Z`.
-    static func iso(_ column: String) -> SQL {
-        "to_char(\(unescaped: column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-    }
-}

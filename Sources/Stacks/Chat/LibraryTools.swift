@@ -27,7 +27,7 @@ struct DatabaseLibraryTools: LibraryTools {
 
     func borrow(bookID: Int64) throws -> Loan {
         try LoanStore(connection: connection).checkOut(
-            bookID: bookID, memberID: memberID, borrowerName: nil, days: LoanHandlers.defaultDays, maxLoans: config.maxLoans)
+            bookID: bookID, memberID: memberID, borrowerName: nil, days: Loan.defaultDays, maxLoans: config.maxLoans)
     }
 
     func giveBack(loanID: Int64) throws -> Loan {

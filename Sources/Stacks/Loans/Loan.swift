@@ -17,6 +17,9 @@ struct Loan: JSONWritable, Equatable, Sendable {
     /// `active`, `overdue` or `returned`.
     let status: String
 
+    /// The loan period when a borrow names none, in days.
+    static let defaultDays = 14
+
     /// The SELECT that `init(row:)` reads, ending in its FROM clause (alias `l` for loans).
     static let select: SQL = """
         SELECT l.id, l.book_id, l.book_title, l.borrower_name, m.email AS borrower_email,

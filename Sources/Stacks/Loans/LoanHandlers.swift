@@ -21,7 +21,6 @@ struct RenewBody: RequestBody {
 
 /// Handlers of the loan endpoints.
 enum LoanHandlers {
-    static let defaultDays = 14
 
     /// `POST /api/books/{id}/borrow`.
     static func borrow(_ request: Request, _ context: RequestContext) throws -> Response {
@@ -29,7 +28,7 @@ enum LoanHandlers {
         let bookID = try context.parameters.id("id")
         let body = request.body.isEmpty ? BorrowBody() : try request.decode(BorrowBody.self)
         var validation = Validation()
-        let days = body.days ?? defaultDays
+        let days = body.days ?? Loan.defaultDays
         validation.check((1...30).contains(days), "/days", "must be from 1 to 30")
         let name = validation.line(body.borrowerName, "/borrower_name", maxLength: 200)
         try validation.finish()
@@ -92,7 +91,7 @@ enum LoanHandlers {
         let id = try context.parameters.id("id")
         let body = request.body.isEmpty ? RenewBody() : try request.decode(RenewBody.self)
         var validation = Validation()
-        let days = body.days ?? defaultDays
+        let days = body.days ?? Loan.defaultDays
         validation.check((1...30).contains(days), "/days", "must be from 1 to 30")
         try validation.finish()
         let loan = try LoanStore(connection: context.connection()).renew(

@@ -1,9 +1,12 @@
-// Problem responses: RFC 9457 members, the demo's success/message, extra headers.
+// Problem responses: RFC 9457 members, the demo's success/message, extra headers; and the
+// success envelope. Both are the application's shapes, rendered by the Stacks module.
 import Foundation
 import HTTP
 import Testing
 
-@Suite struct ProblemTests {
+@testable import Stacks
+
+@Suite struct ProblemResponseTests {
     func object(_ response: Response) throws -> [String: Any] {
         try #require(JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
     }

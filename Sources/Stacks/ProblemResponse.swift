@@ -1,7 +1,12 @@
-// Renders a Problem as an `application/problem+json` response.
+// Renders a Problem as an `application/problem+json` response: RFC 9457 members with the type
+// URI `urn:stacks:problem:<slug>`, plus the original demo client's `success` and `message`.
 import Foundation
+import HTTP
 
 extension Problem {
+    /// The problem type URI.
+    var type: String { "urn:stacks:problem:\(slug)" }
+
     struct Body: JSONWritable {
         let type: String
         let title: String
@@ -35,7 +40,7 @@ extension Problem {
     }
 
     /// The problem as a response; `requestID`, when known, becomes the `instance`.
-    public func response(requestID: String = "") -> Response {
+    func response(requestID: String = "") -> Response {
         var response = Response(status: status, headers: headers, body: JSONWriter.bytes(of: body(requestID: requestID)))
         response.headers.set("Content-Type", "application/problem+json")
         return response
