@@ -34,7 +34,8 @@ public struct App {
             var routed = request
             routed.path = match.path
             var context = RequestContext(
-                config: config, database: database, parameters: match.parameters, now: started, caller: nil)
+                config: config, database: database, parameters: match.parameters, now: started, caller: nil,
+                credentialScope: endpoint.credentialScope)
             if let scope = endpoint.scope, let checked = try runChecked(endpoint, routed, context, scope: scope) {
                 (response, caller) = checked
             } else {
@@ -82,6 +83,7 @@ public struct App {
 
     /// Runs the handler; an authenticated POST, PATCH or DELETE with an idempotency key runs at most once.
     private func run(_ endpoint: Endpoint, _ request: Request, _ context: RequestContext) throws -> Response {
+        try endpoint.checkPolicy(request, caller: context.caller)
         guard let caller = context.caller, ["POST", "PATCH", "DELETE"].contains(request.method),
             let key = try IdempotencyKey(request)
         else { return try endpoint.handle(request, context) }

@@ -17,6 +17,8 @@ public struct RequestContext {
     public let now: Date
     /// The authenticated caller, for endpoints that need a scope (set by the app before the handler runs).
     var caller: Principal?
+    /// The scope a credential sent to a public endpoint must carry (from the route table).
+    var credentialScope: Scope?
 
     /// An open connection; a connection error becomes a 503.
     func connection() throws -> Connection {
@@ -33,7 +35,11 @@ public struct RequestContext {
     /// `Authorization` (401 if it is not valid), nil when it carries none.
     func callerIfPresent(_ request: Request) throws -> Principal? {
         guard request.headers["Authorization"] != nil else { return nil }
-        return try authenticate(request)
+        let principal = try authenticate(request)
+        if let credentialScope, !principal.scopes.contains(credentialScope) {
+            throw AuthProblems.insufficientScope(credentialScope)
+        }
+        return principal
     }
 
     /// Authenticates the request's bearer credential now.
@@ -46,13 +52,35 @@ public struct RequestContext {
 public struct Endpoint: Sendable {
     /// The scope a caller needs; nil for public endpoints.
     let scope: Scope?
+    /// The query parameters it accepts; any other is a 400 before the handler runs.
+    let query: Set<String>
+    /// Query parameters that need a scope of their own when present (a librarian's `member=`).
+    let scopedParameters: [String: Scope]
+    /// On a public endpoint that also takes a credential: the scope that credential must carry.
+    let credentialScope: Scope?
     /// The handler.
     let handle: @Sendable (Request, RequestContext) throws -> Response
 
-    /// Wraps a handler that needs `scope` (nil: public).
-    init(_ scope: Scope?, _ handle: @escaping @Sendable (Request, RequestContext) throws -> Response) {
+    /// Wraps a handler that needs `scope` (nil: public) and accepts the `query` parameters.
+    init(
+        _ scope: Scope?, query: Set<String> = [], scopedParameters: [String: Scope] = [:], credentialScope: Scope? = nil,
+        _ handle: @escaping @Sendable (Request, RequestContext) throws -> Response
+    ) {
         self.scope = scope
+        self.query = query
+        self.scopedParameters = scopedParameters
+        self.credentialScope = credentialScope
         self.handle = handle
+    }
+
+    /// The policy the route table declares, checked before the handler runs: only the accepted
+    /// query parameters, and the scope of each scoped one that is present.
+    func checkPolicy(_ request: Request, caller: Principal?) throws {
+        let query = try request.query()
+        try query.allowOnly(self.query)
+        for (name, scope) in scopedParameters.sorted(by: { $0.key < $1.key }) where query.get(name) != nil {
+            guard caller?.scopes.contains(scope) == true else { throw AuthProblems.insufficientScope(scope) }
+        }
     }
 }
 

@@ -212,4 +212,28 @@ final class AppHarness {
         #expect(statuses.last == .ok)
         #expect(statuses.allSatisfy { $0 == .ok || $0 == .serviceUnavailable })
     }
+
+    @Test("the route table's policy: accepted query parameters, a scoped parameter, a credential's scope on a public endpoint")
+    func declaredPolicy() throws {
+        let harness = try AppHarness()
+        let member = try harness.member()
+        let key = try harness.apiKey(member)
+        #expect(harness.send("GET", "/api/borrows?status=active&limit=5", bearer: key).status == .ok)
+        let unknown = harness.send("GET", "/api/borrows?page=2", bearer: key)
+        #expect(unknown.status == .badRequest)
+        let detail = try AppHarness.object(unknown)["detail"] as? String
+        #expect(detail == "Unknown query parameter 'page'. Known: cursor, limit, member, status.")
+        let member403 = harness.send("GET", "/api/borrows?member=1", bearer: key)
+        #expect(member403.status == .forbidden)
+        #expect(harness.send("GET", "/api/books/1?x=1", bearer: key).status == .badRequest)
+        let reader = try harness.apiKey(member, scopes: ["read"])
+        let mint = harness.send("POST", "/api/auth/generate-key", json: #"{"email":"\#(member.email)"}"#, bearer: reader)
+        #expect(mint.status == .forbidden)
+        #expect(try AppHarness.object(mint)["type"] as? String == "urn:stacks:problem:insufficient-scope")
+        // Every route answers an unknown parameter with 400, whatever else it needs.
+        let routes = [("GET", "/api/health"), ("GET", "/api/chat"), ("GET", "/api/auth/me"), ("POST", "/api/auth/logout")]
+        for (method, path) in routes {
+            #expect(harness.send(method, path + "?unexpected=1", bearer: key).status == .badRequest, "\(method) \(path)")
+        }
+    }
 }

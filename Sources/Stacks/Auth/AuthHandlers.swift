@@ -10,7 +10,6 @@ enum AuthHandlers {
     /// `POST /api/auth/register`: a new member, or a guest of open-key mode claimed by the holder
     /// of one of its keys (sent as the bearer credential; its other keys are then revoked).
     static func register(_ request: Request, _ context: RequestContext) throws -> Response {
-        try request.query().allowOnly([])
         let body = try request.decode(RegisterBody.self).validated()
         let members = MemberStore(connection: try context.connection())
         // A guest's email is claimed with one of its keys (a guest has no password, hence no token).
@@ -21,7 +20,6 @@ enum AuthHandlers {
             guard caller.memberID == existing.member.id, case .apiKey(let keyID) = caller.credential else {
                 throw AuthProblems.guestEmail(proofGiven: true)
             }
-            guard caller.scopes.contains(.write) else { throw AuthProblems.insufficientScope(.write) }
             claim = (existing.member.id, keyID)
         }
         guard let hash = context.config.passwordHasher.hash(body.password) else { throw Problem.internalError() }
@@ -41,7 +39,6 @@ enum AuthHandlers {
 
     /// `POST /api/auth/generate-key`: an API key for an email (open mode), a password holder, or the caller.
     static func generateKey(_ request: Request, _ context: RequestContext) throws -> Response {
-        try request.query().allowOnly([])
         let body = try request.decode(GenerateKeyBody.self)
         let input = try body.validated()
         let connection = try context.connection()
@@ -50,7 +47,6 @@ enum AuthHandlers {
         var allowed: Set<Scope>
         let grant: KeyGrant
         if let caller = try context.callerIfPresent(request) {
-            guard caller.scopes.contains(.write) else { throw AuthProblems.insufficientScope(.write) }
             guard let found = try members.member(id: caller.memberID) else { throw AuthProblems.invalid() }
             guard found.email == input.email else {
                 throw Problem(
@@ -107,14 +103,12 @@ enum AuthHandlers {
 
     /// `GET /api/auth/keys`: the caller's keys.
     static func listKeys(_ request: Request, _ context: RequestContext) throws -> Response {
-        try request.query().allowOnly([])
         let keys = try KeyStore(connection: context.connection()).keys(memberID: context.principal().memberID)
         return Response.success(keys, message: "\(keys.count) key\(keys.count == 1 ? "" : "s")")
     }
 
     /// `DELETE /api/auth/keys/{id}`: revokes one of the caller's keys.
     static func revokeKey(_ request: Request, _ context: RequestContext) throws -> Response {
-        try request.query().allowOnly([])
         let id = try context.parameters.id("id")
         guard try KeyStore(connection: context.connection()).revoke(id: id, memberID: context.principal().memberID) != nil else {
             throw Problem.notFound("You have no key with id \(id).")
@@ -124,7 +118,6 @@ enum AuthHandlers {
 
     /// `POST /api/auth/login`: an access token and a refresh token for email and password.
     static func login(_ request: Request, _ context: RequestContext) throws -> Response {
-        try request.query().allowOnly([])
         let body = try request.decode(LoginBody.self)
         let connection = try context.connection()
         let members = MemberStore(connection: connection)
@@ -148,7 +141,6 @@ enum AuthHandlers {
 
     /// `POST /api/auth/refresh`: rotates a refresh token.
     static func refresh(_ request: Request, _ context: RequestContext) throws -> Response {
-        try request.query().allowOnly([])
         let body = try request.decode(RefreshBody.self)
         let pair = try SessionStore(connection: context.connection(), config: context.config, now: context.now).rotate(
             body.refreshToken)
@@ -157,7 +149,6 @@ enum AuthHandlers {
 
     /// `POST /api/auth/logout`: revokes the session's refresh family and the access token itself.
     static func logout(_ request: Request, _ context: RequestContext) throws -> Response {
-        try request.query().allowOnly([])
         let principal = try context.principal()
         guard case .accessToken(let jti, let expires, let session) = principal.credential else {
             throw Problem.badRequest("Logout ends a token session; revoke an API key with DELETE /api/auth/keys/{id}.")
@@ -179,7 +170,6 @@ enum AuthHandlers {
 
     /// `GET /api/auth/me`: the caller.
     static func me(_ request: Request, _ context: RequestContext) throws -> Response {
-        try request.query().allowOnly([])
         let principal = try context.principal()
         guard let member = try MemberStore(connection: context.connection()).member(id: principal.memberID) else {
             throw AuthProblems.invalid()
