@@ -30,12 +30,13 @@ struct Authenticator {
     /// token that does not verify): `principal(for:)` then answers as it always did.
     func provisional(for request: Request) -> (principal: Principal, check: SQL)? {
         guard let token = try? Self.bearer(request), !token.hasPrefix(Self.keyPrefix),
-            let claims = try? signer.verifyAccess(token, now: now), let memberID = Int64(claims.sub)
+            let claims = try? signer.verifyAccess(token, now: now), let memberID = Int64(claims.sub),
+            let role = Role(rawValue: claims.role)
         else { return nil }
         let principal = Principal(
-            memberID: memberID, role: claims.role, scopes: Scope.granted(claims.scope, role: claims.role),
+            memberID: memberID, role: role, scopes: Scope.granted(claims.scope, role: role),
             credential: .accessToken(jti: claims.jti, expires: claims.exp, session: claims.sid))
-        return (principal, "SELECT access_token_valid(\(memberID), \(claims.jti), \(claims.sid)::uuid, \(claims.role))")
+        return (principal, "SELECT access_token_valid(\(memberID), \(claims.jti), \(claims.sid)::uuid, \(role.rawValue))")
     }
 
     /// The bearer credential of `Authorization`; 401 when it is missing or not a bearer.
@@ -55,7 +56,7 @@ struct Authenticator {
             WHERE k.key_hash = \(SHA256.hex(key)) AND k.revoked_at IS NULL
             """)
         guard let row = rows.first else { throw AuthProblems.invalid() }
-        let role = try row.string("role")
+        let role = try Role(row: row)
         let scopes = Scope.granted(try row.string("scopes"), role: role)
         return Principal(
             memberID: try row.int64("member_id"), role: role, scopes: scopes,
@@ -82,7 +83,7 @@ struct Authenticator {
             FROM members m WHERE m.id = \(memberID)
             """)
         guard let row = rows.first, try !row.bool("revoked") else { throw AuthProblems.invalid() }
-        let role = try row.string("role")
+        let role = try Role(row: row)
         let scopes = Scope.granted(claims.scope, role: role)
         return Principal(
             memberID: try row.int64("id"), role: role, scopes: scopes,

@@ -8,7 +8,7 @@ struct Member: Encodable, Equatable, Sendable {
     let id: Int64
     let email: String
     let name: String
-    let role: String
+    let role: Role
     let createdAt: String
 
     static let columns: SQL = "id, email, name, role, password_hash, \(fragment: SQLTime.iso("created_at")) AS created_at"
@@ -17,7 +17,7 @@ struct Member: Encodable, Equatable, Sendable {
         id = try row.int64("id")
         email = try row.string("email")
         name = try row.string("name")
-        role = try row.string("role")
+        role = try Role(row: row)
         createdAt = try row.string("created_at")
     }
 

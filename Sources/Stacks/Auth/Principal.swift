@@ -1,13 +1,29 @@
 // Who is calling: rebuilt on every request from the bearer credential and the database,
 // never remembered. Scopes come from the role, narrowed by the credential.
 
+import Postgres
+
+/// What a member is to the library; the role bounds the scopes a credential can carry.
+public enum Role: String, Sendable, Codable, CaseIterable {
+    case member, librarian
+
+    /// The role stored in a row's `role` column.
+    init(row: Row) throws(PostgresError) {
+        let text = try row.string("role")
+        guard let role = Role(rawValue: text) else {
+            throw PostgresError(.server(SQLState("XX000")), message: "unknown role '\(text)'")
+        }
+        self = role
+    }
+}
+
 /// A permission an endpoint may require.
 public enum Scope: String, Sendable, Codable, CaseIterable, Comparable {
     case read, write, admin
 
     /// The scopes a role may hold.
-    static func allowed(for role: String) -> Set<Scope> {
-        role == "librarian" ? [.read, .write, .admin] : guest
+    static func allowed(for role: Role) -> Set<Scope> {
+        role == .librarian ? [.read, .write, .admin] : guest
     }
 
     /// What a credential got without a password (a guest's key in open-key mode) may carry:
@@ -26,7 +42,7 @@ public enum Scope: String, Sendable, Codable, CaseIterable, Comparable {
 
     /// The scopes a stored or signed scope list grants a member of `role` today: the list, narrowed
     /// to what the role may hold (a demoted librarian's old credentials lose admin at once).
-    static func granted(_ text: String, role: String) -> Set<Scope> {
+    static func granted(_ text: String, role: Role) -> Set<Scope> {
         (parse(text) ?? []).intersection(allowed(for: role))
     }
 
@@ -52,7 +68,7 @@ public struct Principal: Sendable, Equatable {
     /// The member's id.
     public let memberID: Int64
     /// `member` or `librarian`.
-    public let role: String
+    public let role: Role
     /// What this credential may do.
     public let scopes: Set<Scope>
     /// The credential used.

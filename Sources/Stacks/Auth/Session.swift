@@ -68,7 +68,7 @@ struct SessionStore {
                 """)
             guard let row = rows.first, try !row.bool("revoked"), try !row.bool("expired") else { return .invalid }
             let family = try row.string("family")
-            let role = try row.string("role")
+            let role = try Role(row: row)
             let scopes = Scope.granted(try row.string("scopes"), role: role)
             let memberID = try row.int64("member_id")
             if try row.bool("used") {
@@ -124,12 +124,12 @@ struct SessionStore {
             + Base64URL.encode(HMACSHA256.authenticate(Array("stacks refresh successor\n\(token)".utf8), key: key.secret))
     }
 
-    private func accessClaims(memberID: Int64, role: String, scopes: Set<Scope>, family: String, issuedAt: Int, jti: String)
+    private func accessClaims(memberID: Int64, role: Role, scopes: Set<Scope>, family: String, issuedAt: Int, jti: String)
         -> AccessClaims
     {
         AccessClaims(
             iss: config.jwtIssuer, aud: config.jwtAudience, sub: String(memberID), iat: issuedAt, nbf: issuedAt,
-            exp: issuedAt + config.accessTTL, jti: jti, scope: Scope.text(scopes), role: role, sid: family)
+            exp: issuedAt + config.accessTTL, jti: jti, scope: Scope.text(scopes), role: role.rawValue, sid: family)
     }
 
     private func pair(_ claims: AccessClaims, refresh: String) -> TokenPair {
@@ -139,7 +139,7 @@ struct SessionStore {
     }
 
     /// Stores a refresh token (its hash, with the id of the access token issued beside it) and signs that access token.
-    private func issue(_ refresh: String, memberID: Int64, role: String, scopes: Set<Scope>, family: String) throws -> (
+    private func issue(_ refresh: String, memberID: Int64, role: Role, scopes: Set<Scope>, family: String) throws -> (
         id: Int64, pair: TokenPair
     ) {
         let claims = accessClaims(

@@ -15,7 +15,7 @@ struct Loan: JSONWritable, Equatable, Sendable {
     let returnedAt: String?
     let renewals: Int
     /// `active`, `overdue` or `returned`.
-    let status: String
+    let status: LoanStatus
 
     /// The loan period when a borrow names none, in days.
     static let defaultDays = 14
@@ -40,7 +40,11 @@ struct Loan: JSONWritable, Equatable, Sendable {
         returned = try row.bool("returned")
         returnedAt = row["returned_at"]
         renewals = try row.int("renewals")
-        status = try row.string("status")
+        let statusText = try row.string("status")
+        guard let status = LoanStatus(rawValue: statusText) else {
+            throw PostgresError(.server(SQLState("XX000")), message: "unknown loan status '\(statusText)'")
+        }
+        self.status = status
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -82,7 +86,12 @@ struct Loan: JSONWritable, Equatable, Sendable {
             json.field("renewals", renewals)
             json.field("returned", returned)
             json.field("returned_at", returnedAt)
-            json.field("status", status)
+            json.field("status", status.rawValue)
         }
     }
+}
+
+/// Where a loan stands: out and not yet due, out past its due time, or back.
+enum LoanStatus: String, Sendable, Codable, CaseIterable {
+    case active, overdue, returned
 }

@@ -42,9 +42,12 @@ enum LoanHandlers {
     /// `GET /api/borrows`: the caller's records (a librarian may name a member), newest first.
     static func list(_ request: Request, _ context: RequestContext) throws -> Response {
         let query = try request.query()
-        let status = query.get("status")
-        if let status, !["active", "returned", "overdue"].contains(status) {
-            throw Problem.badRequest("status must be active, returned or overdue.")
+        var status: LoanStatus?
+        if let text = query.get("status") {
+            guard let parsed = LoanStatus(rawValue: text) else {
+                throw Problem.badRequest("status must be active, returned or overdue.")
+            }
+            status = parsed
         }
         let principal = try context.principal()
         var memberID = principal.memberID
@@ -56,7 +59,7 @@ enum LoanHandlers {
             guard let found else { throw Problem.notFound("No member is '\(member)'.") }
             memberID = found.id
         }
-        let paging = try KeyPaging(query, sort: "-id", filter: "\(status ?? "")|\(memberID)")
+        let paging = try KeyPaging(query, sort: "-id", filter: "\(status?.rawValue ?? "")|\(memberID)")
         let rows = try LoanStore(connection: context.connection()).page(
             memberID: memberID, status: status, before: paging.position, limit: paging.limit + 1)
         return paging.response(request, rows: rows, key: \.id, noun: "borrow record")

@@ -73,9 +73,9 @@ struct LoanStore {
         guard renewed.isEmpty else { return try loan(id: loanID, memberID: memberID)! }
         guard let existing = try loan(id: loanID, memberID: memberID) else { throw LoanProblems.notFound(loanID) }
         switch existing.status {
-        case "returned": throw LoanProblems.alreadyReturned(existing)
-        case "overdue": throw LoanProblems.conflict("This loan is overdue and cannot be renewed; return the book.")
-        default: throw LoanProblems.conflict("This loan was already renewed \(existing.renewals) times, the limit.")
+        case .returned: throw LoanProblems.alreadyReturned(existing)
+        case .overdue: throw LoanProblems.conflict("This loan is overdue and cannot be renewed; return the book.")
+        case .active: throw LoanProblems.conflict("This loan was already renewed \(existing.renewals) times, the limit.")
         }
     }
 
@@ -87,13 +87,13 @@ struct LoanStore {
     }
 
     /// A page of a member's loans, newest first, after the loan id `before`.
-    func page(memberID: Int64, status: String?, before: Int64?, limit: Int) throws -> [Loan] {
+    func page(memberID: Int64, status: LoanStatus?, before: Int64?, limit: Int) throws -> [Loan] {
         let condition: SQL
         switch status {
-        case "active": condition = "AND l.returned_at IS NULL AND l.due_at >= now()"
-        case "overdue": condition = "AND l.returned_at IS NULL AND l.due_at < now()"
-        case "returned": condition = "AND l.returned_at IS NOT NULL"
-        default: condition = ""
+        case .active: condition = "AND l.returned_at IS NULL AND l.due_at >= now()"
+        case .overdue: condition = "AND l.returned_at IS NULL AND l.due_at < now()"
+        case .returned: condition = "AND l.returned_at IS NOT NULL"
+        case nil: condition = ""
         }
         return try connection.query(
             """
