@@ -26,7 +26,7 @@ enum Conditional {
         guard let header = request.headers["If-Match"] else { return }
         guard matches(header, tag, weak: false) else {
             throw Problem(
-                "precondition-failed", title: "Precondition failed", status: .preconditionFailed,
+                .preconditionFailed,
                 detail: "The resource changed since you read it (If-Match does not match its ETag); read it again.",
                 headers: Headers([("ETag", tag)]))
         }

@@ -49,8 +49,7 @@ enum AuthHandlers {
         if let caller = try context.callerIfPresent(request) {
             guard let found = try members.member(id: caller.memberID) else { throw AuthProblems.invalid() }
             guard found.email == input.email else {
-                throw Problem(
-                    "forbidden", title: "Forbidden", status: .forbidden, detail: "A token may only mint keys for its own member.")
+                throw Problem(.forbidden, detail: "A token may only mint keys for its own member.")
             }
             member = found
             allowed = caller.scopes
@@ -85,9 +84,7 @@ enum AuthHandlers {
         }
         if let requested = input.scopes {
             guard requested.isSubset(of: allowed) else {
-                throw Problem(
-                    "forbidden", title: "Forbidden", status: .forbidden,
-                    detail: "A key can carry at most your own scopes: \(Scope.text(allowed)).")
+                throw Problem(.forbidden, detail: "A key can carry at most your own scopes: \(Scope.text(allowed)).")
             }
             allowed = requested
         }

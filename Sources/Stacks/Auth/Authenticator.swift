@@ -96,7 +96,7 @@ enum AuthProblems {
     /// 401 without credentials: the challenge names the scheme only.
     static func missing() -> Problem {
         Problem(
-            "unauthorized", title: "Authentication required", status: .unauthorized,
+            .unauthorized,
             detail: "API key required: send Authorization: Bearer <api key or access token>. "
                 + "Get a key with POST /api/auth/generate-key.",
             headers: Headers([("WWW-Authenticate", "Bearer realm=\"stacks\"")]))
@@ -105,16 +105,14 @@ enum AuthProblems {
     /// 401 for a credential that is malformed, unknown, revoked or expired.
     static func invalid() -> Problem {
         Problem(
-            "invalid-token", title: "Invalid credentials", status: .unauthorized,
-            detail: "The API key or access token is invalid, expired or revoked.",
+            .invalidToken, detail: "The API key or access token is invalid, expired or revoked.",
             headers: Headers([("WWW-Authenticate", "Bearer realm=\"stacks\", error=\"invalid_token\"")]))
     }
 
     /// 403 for a valid credential without the scope the endpoint needs.
     static func insufficientScope(_ scope: Scope) -> Problem {
         Problem(
-            "insufficient-scope", title: "Insufficient scope", status: .forbidden,
-            detail: "This needs the '\(scope.rawValue)' scope, which your credential does not carry.",
+            .insufficientScope, detail: "This needs the '\(scope.rawValue)' scope, which your credential does not carry.",
             headers: Headers([
                 ("WWW-Authenticate", "Bearer realm=\"stacks\", error=\"insufficient_scope\", scope=\"\(scope.rawValue)\"")
             ]))
@@ -122,26 +120,26 @@ enum AuthProblems {
 
     /// 401 for a login, key or refresh request with wrong secrets.
     static func badCredentials(_ detail: String) -> Problem {
-        Problem("invalid-credentials", title: "Invalid credentials", status: .unauthorized, detail: detail)
+        Problem(.invalidCredentials, detail: detail)
     }
 
     /// 429 for an account locked after wrong passwords.
     static func locked(retryAfter seconds: Int) -> Problem {
         Problem(
-            "too-many-attempts", title: "Too many failed attempts", status: .tooManyRequests,
+            .tooManyAttempts,
             detail: "Too many wrong passwords for this account: try again in \(seconds) second\(seconds == 1 ? "" : "s").",
             headers: Headers([("Retry-After", String(seconds))]))
     }
 
     /// 409: the email belongs to a member with a password.
     static func emailTaken() -> Problem {
-        Problem("conflict", title: "Conflict", status: .conflict, detail: "An account with this email already exists.")
+        Problem(.conflict, detail: "An account with this email already exists.")
     }
 
     /// 409: the email belongs to a guest of open-key mode, which only the holder of one of its keys may claim.
     static func guestEmail(proofGiven: Bool) -> Problem {
         Problem(
-            "guest-account", title: "Email in use by a guest", status: .conflict,
+            .guestAccount,
             detail: (proofGiven ? "The credential sent is not a key of this email's guest account. " : "")
                 + "This email is used by a guest account (created from the email alone by POST /api/auth/generate-key). "
                 + "To give it a password, send this request again with Authorization: Bearer <one of that guest's API keys>; "

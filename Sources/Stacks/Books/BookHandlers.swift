@@ -77,13 +77,13 @@ enum BookHandlers {
 enum BookProblems {
     /// 409: the ISBN belongs to another book.
     static func duplicateISBN() -> Problem {
-        Problem("conflict", title: "Conflict", status: .conflict, detail: "Another book already has this ISBN.")
+        Problem(.conflict, detail: "Another book already has this ISBN.")
     }
 
     /// 409: copies are on loan, so the book cannot go or shrink below them.
     static func onLoan(_ count: Int) -> Problem {
         Problem(
-            "conflict", title: "Conflict", status: .conflict,
+            .conflict,
             detail:
                 "\(count) cop\(count == 1 ? "y is" : "ies are") on loan; wait until \(count == 1 ? "it is" : "they are") returned."
         )

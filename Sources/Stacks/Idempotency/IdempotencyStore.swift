@@ -106,15 +106,14 @@ enum IdempotencyProblems {
     /// 409: the first request with this key has not finished.
     static func inFlight() -> Problem {
         Problem(
-            "idempotency-in-flight", title: "Request in progress", status: .conflict,
-            detail: "A request with this idempotency key is still being processed; retry shortly.",
+            .idempotencyInFlight, detail: "A request with this idempotency key is still being processed; retry shortly.",
             headers: Headers([("Retry-After", "1")]))
     }
 
     /// 422: the key was used for a different request.
     static func reused() -> Problem {
         Problem(
-            "idempotency-key-reused", title: "Idempotency key reused", status: .unprocessableContent,
-            detail: "This idempotency key was already used for a different request (method, path or body).")
+            .idempotencyKeyReused, detail: "This idempotency key was already used for a different request (method, path or body)."
+        )
     }
 }

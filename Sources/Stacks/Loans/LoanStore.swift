@@ -109,7 +109,7 @@ enum LoanProblems {
     static func notFound(_ id: Int64) -> Problem { Problem.notFound("You have no loan with id \(id).") }
 
     static func conflict(_ detail: String) -> Problem {
-        Problem("conflict", title: "Conflict", status: .conflict, detail: detail)
+        Problem(.conflict, detail: detail)
     }
 
     static func noCopyFree() -> Problem { conflict("Every copy of this book is on loan.") }
