@@ -13,8 +13,7 @@ public enum CGIRequest {
         let kept = BodyReader.read(declared: declared ?? 0, limit: bodyLimit) { buffer in
             read(0, buffer.baseAddress, buffer.count)
         }
-        let request = Request(cgiParameters: environment, body: kept, contentLength: declared ?? -1)
-        let bytes = respond(request).cgiBytes(includeBody: request.method != "HEAD")
+        let bytes = CGIExchange.bytes(for: environment, body: kept, contentLength: declared ?? -1, respond)
         var offset = 0
         while offset < bytes.count {
             let wrote = bytes[offset...].withUnsafeBytes { write(1, $0.baseAddress, $0.count) }

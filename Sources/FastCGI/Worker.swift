@@ -36,10 +36,7 @@ public struct FastCGIWorker {
             let body = BodyReader.read(declared: declared ?? 0, limit: bodyLimit) { buffer in
                 Int(FCGX_GetStr(buffer.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(buffer.count), request.in))
             }
-            let httpRequest = Request(
-                cgiParameters: parameters, body: body, contentLength: declared ?? -1)
-            let response = respond(httpRequest)
-            let bytes = response.cgiBytes(includeBody: httpRequest.method != "HEAD")
+            let bytes = CGIExchange.bytes(for: parameters, body: body, contentLength: declared ?? -1, respond)
             bytes.withUnsafeBufferPointer { buffer in
                 buffer.withMemoryRebound(to: CChar.self) {
                     _ = FCGX_PutStr($0.baseAddress, Int32($0.count), request.out)
