@@ -17,14 +17,21 @@ struct Loan: JSONWritable, Equatable, Sendable {
     /// `active`, `overdue` or `returned`.
     let status: String
 
-    /// The SELECT that `init(row:)` reads, ending in its FROM clause (alias `l` for loans).
-    static let select: SQL = """
-        SELECT l.id, l.book_id, l.book_title, l.borrower_name, m.email AS borrower_email,
-               \(fragment: SQLTime.iso("l.borrowed_at")) AS borrow_date, \(fragment: SQLTime.iso("l.due_at")) AS due_date,
-               l.returned_at IS NOT NULL AS returned, \(fragment: SQLTime.iso("l.returned_at")) AS returned_at, l.renewals,
-               CASE WHEN l.returned_at IS NOT NULL THEN 'returned' WHEN l.due_at < now() THEN 'overdue' ELSE 'active' END AS status
-        FROM loans l JOIN members m ON m.id = l.member_id
+    /// The columns `init(row:)` reads, from loan rows named `l` joined to their member `m`.
+    static let columns: SQL = """
+        l.id, l.book_id, l.book_title, l.borrower_name, m.email AS borrower_email,
+        \(fragment: SQLTime.iso("l.borrowed_at")) AS borrow_date, \(fragment: SQLTime.iso("l.due_at")) AS due_date,
+        l.returned_at IS NOT NULL AS returned, \(fragment: SQLTime.iso("l.returned_at")) AS returned_at, l.renewals,
+        CASE WHEN l.returned_at IS NOT NULL THEN 'returned' WHEN l.due_at < now() THEN 'overdue' ELSE 'active' END AS status
         """
+
+    /// The SELECT that `init(row:)` reads, ending in its FROM clause (alias `l` for loans).
+    static let select: SQL = "SELECT \(fragment: columns) FROM loans l JOIN members m ON m.id = l.member_id"
+
+    /// The loans a data-modifying statement returns (`… RETURNING *`), read as `init(row:)` reads them.
+    static func returned(by statement: SQL) -> SQL {
+        "WITH l AS (\(fragment: statement)) SELECT \(fragment: columns) FROM l JOIN members m ON m.id = l.member_id"
+    }
 
     init(row: Row) throws(PostgresError) {
         id = try row.int64("id")
