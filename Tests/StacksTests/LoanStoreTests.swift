@@ -1,4 +1,5 @@
-// Loans against the real database: each write returns the loan it wrote.
+// Loans against the real database: each write returns the loan it wrote, and a member's active
+// loans are found however many returned ones they have.
 import Foundation
 import Postgres
 import Testing
@@ -62,5 +63,36 @@ import Testing
         #expect(throws: LoanProblems.notFound(loan.id)) {
             try store.checkIn(loanID: loan.id, memberID: fixture.memberID + 1_000_000_000)
         }
+    }
+
+    // Regression: the chat's active loans were the member's newest 100 loans with the returned ones
+    // dropped, so a loan still out behind 100 later, returned loans was missing from "what have I
+    // borrowed?" and could not be returned from chat.
+    @Test("finds an active loan behind 150 later, returned loans, soonest due first")
+    func activeBehindManyReturned() throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        let connection = fixture.connection
+        try connection.query(
+            """
+            INSERT INTO loans (book_id, member_id, copy_no, book_title, borrower_name, due_at)
+            VALUES (\(fixture.bookID), \(fixture.memberID), 1, 'Still Out', 'Loan Tester', now() + interval '9 days')
+            """)
+        try connection.query(
+            """
+            INSERT INTO loans (book_id, member_id, copy_no, book_title, borrower_name, due_at, returned_at)
+            SELECT \(fixture.bookID), \(fixture.memberID), 2, 'Long Returned', 'Loan Tester', now() + interval '1 day', now()
+            FROM generate_series(1, 150)
+            """)
+        try connection.query(
+            """
+            INSERT INTO loans (book_id, member_id, copy_no, book_title, borrower_name, due_at)
+            VALUES (\(fixture.bookID), \(fixture.memberID), 2, 'Due Sooner', 'Loan Tester', now() + interval '2 days')
+            """)
+        let config = try Config(environment: ["STACKS_JWT_KEYS": "k1:" + String(repeating: "s", count: 32)])
+        let tools = DatabaseLibraryTools(connection: connection, memberID: fixture.memberID, config: config)
+        #expect(try tools.activeLoans().map(\.bookTitle) == ["Due Sooner", "Still Out"])
+        let first = try LoanStore(connection: connection).active(memberID: fixture.memberID, limit: 1)
+        #expect(first.map(\.bookTitle) == ["Due Sooner"])
     }
 }

@@ -93,6 +93,17 @@ struct LoanStore {
         ).first.map(Loan.init(row:))
     }
 
+    /// A member's loans not yet returned (overdue ones included), the soonest due first, at most
+    /// `limit`: read straight from the active loans, so returned ones, however many, cost nothing.
+    func active(memberID: Int64, limit: Int) throws -> [Loan] {
+        try connection.query(
+            """
+            \(fragment: Loan.select) WHERE l.member_id = \(memberID) AND l.returned_at IS NULL
+            ORDER BY l.due_at, l.id LIMIT \(limit)
+            """
+        ).map(Loan.init(row:))
+    }
+
     /// A page of a member's loans, newest first, after the loan id `before`.
     func page(memberID: Int64, status: String?, before: Int64?, limit: Int) throws -> [Loan] {
         let condition: SQL
