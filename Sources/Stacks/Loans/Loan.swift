@@ -33,20 +33,6 @@ struct Loan: JSONWritable, Equatable, Sendable {
         "WITH l AS (\(fragment: statement)) SELECT \(fragment: columns) FROM l JOIN members m ON m.id = l.member_id"
     }
 
-    init(row: Row) throws(PostgresError) {
-        id = try row.int64("id")
-        bookID = row["book_id"].flatMap { Int64($0) }
-        bookTitle = try row.string("book_title")
-        borrowerName = try row.string("borrower_name")
-        borrowerEmail = try row.string("borrower_email")
-        borrowDate = try row.string("borrow_date")
-        dueDate = try row.string("due_date")
-        returned = try row.bool("returned")
-        returnedAt = row["returned_at"]
-        renewals = try row.int("renewals")
-        status = try row.string("status")
-    }
-
     private enum CodingKeys: String, CodingKey {
         case id, returned, renewals, status
         case bookID = "book_id"
@@ -88,5 +74,22 @@ struct Loan: JSONWritable, Equatable, Sendable {
             json.field("returned_at", returnedAt)
             json.field("status", status)
         }
+    }
+}
+
+extension Loan {
+    /// Reads a row selected with `columns`.
+    init(row: Row) throws(PostgresError) {
+        id = try row.int64("id")
+        bookID = row["book_id"].flatMap { Int64($0) }
+        bookTitle = try row.string("book_title")
+        borrowerName = try row.string("borrower_name")
+        borrowerEmail = try row.string("borrower_email")
+        borrowDate = try row.string("borrow_date")
+        dueDate = try row.string("due_date")
+        returned = try row.bool("returned")
+        returnedAt = row["returned_at"]
+        renewals = try row.int("renewals")
+        status = try row.string("status")
     }
 }
