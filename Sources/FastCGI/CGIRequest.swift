@@ -7,14 +7,14 @@ import HTTP
 public enum CGIRequest {
     /// Reads the request from the process environment (`environ`, repeats and raw bytes kept) and
     /// stdin, answers it, writes stdout.
-    public static func serve(bodyLimit: Int, _ respond: (Request) -> Response) {
+    public static func serve(bodyLimit: Int, _ respond: (Request) -> Response, refuse: (Problem, String) -> Response) {
         let environment = CGIParameters(entries: environ)
         let declared = Request.declaredContentLength(environment)
         let kept = BodyReader.read(declared: declared ?? 0, limit: bodyLimit) { buffer in
             read(0, buffer.baseAddress, buffer.count)
         }
-        let request = Request(cgiParameters: environment, body: kept, contentLength: declared ?? -1)
-        let bytes = respond(request).cgiBytes(includeBody: request.method != "HEAD")
+        let bytes = CGIExchange.bytes(
+            for: environment, body: kept, contentLength: declared ?? -1, respond, refuse: refuse)
         var offset = 0
         while offset < bytes.count {
             let wrote = bytes[offset...].withUnsafeBytes { write(1, $0.baseAddress, $0.count) }

@@ -2,9 +2,24 @@
 // tests, which feed it plain dictionaries: the handler cannot tell who built its request.
 import HTTP
 
+/// Why CGI parameters make no request: the web server did not keep RFC 3875's contract.
+public enum CGIError: Error, Equatable, CustomStringConvertible {
+    /// `REQUEST_METHOD` is missing or empty; RFC 3875 §4.1.12 says the server must set it.
+    case missingMethod
+
+    /// The reason, for the log.
+    public var description: String {
+        switch self {
+        case .missingMethod: "the web server sent no REQUEST_METHOD (RFC 3875 §4.1.12 requires it)"
+        }
+    }
+}
+
 extension Request {
-    /// Builds a request from CGI meta-variables and the body bytes that were read.
-    public init(cgiParameters parameters: CGIParameters, body: [UInt8], contentLength: Int) {
+    /// Builds a request from CGI meta-variables and the body bytes that were read. Without a
+    /// method there is no request to answer (Go's `cgi.RequestFromMap` refuses it too), never a GET.
+    public init(cgiParameters parameters: CGIParameters, body: [UInt8], contentLength: Int) throws(CGIError) {
+        guard let method = parameters["REQUEST_METHOD"], !method.isEmpty else { throw .missingMethod }
         let uri = parameters["REQUEST_URI"] ?? ""
         let path: String
         if let question = uri.firstIndex(of: "?") {
@@ -15,7 +30,7 @@ extension Request {
             path = (parameters["SCRIPT_NAME"] ?? "") + (parameters["PATH_INFO"] ?? "")
         }
         self.init(
-            method: (parameters["REQUEST_METHOD"] ?? "GET").uppercased(),
+            method: method.uppercased(),
             path: path.isEmpty ? "/" : path,
             rawQuery: parameters["QUERY_STRING"] ?? "",
             headers: Self.headers(from: parameters),

@@ -21,7 +21,7 @@ public struct FastCGIWorker {
     public static func startedAsCGI() -> Bool { FCGX_IsCGI() != 0 }
 
     /// Runs the accept loop, answering each request with `respond`, and returns when it should stop.
-    public func run(_ respond: (Request) -> Response) {
+    public func run(_ respond: (Request) -> Response, refuse: (Problem, String) -> Response) {
         guard FCGX_Init() == 0 else { return }
         var request = FCGX_Request()
         guard FCGX_InitRequest(&request, 0, Int32(FCGI_FAIL_ACCEPT_ON_INTR)) == 0 else { return }
@@ -36,10 +36,8 @@ public struct FastCGIWorker {
             let body = BodyReader.read(declared: declared ?? 0, limit: bodyLimit) { buffer in
                 Int(FCGX_GetStr(buffer.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(buffer.count), request.in))
             }
-            let httpRequest = Request(
-                cgiParameters: parameters, body: body, contentLength: declared ?? -1)
-            let response = respond(httpRequest)
-            let bytes = response.cgiBytes(includeBody: httpRequest.method != "HEAD")
+            let bytes = CGIExchange.bytes(
+                for: parameters, body: body, contentLength: declared ?? -1, respond, refuse: refuse)
             bytes.withUnsafeBufferPointer { buffer in
                 buffer.withMemoryRebound(to: CChar.self) {
                     _ = FCGX_PutStr($0.baseAddress, Int32($0.count), request.out)

@@ -81,6 +81,12 @@ public struct App {
         }
     }
 
+    /// The response for a problem found before there was a request to answer (the web server
+    /// passed parameters that make none), in the API's problem shape.
+    public func refuse(_ problem: Problem, requestID: String) -> Response {
+        problem.response(requestID: requestID)
+    }
+
     /// Runs the handler; an authenticated POST, PATCH or DELETE with an idempotency key runs at most once.
     private func run(_ endpoint: Endpoint, _ request: Request, _ context: RequestContext) throws -> Response {
         try endpoint.checkPolicy(request, caller: context.caller)

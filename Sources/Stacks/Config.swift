@@ -51,6 +51,9 @@ public struct Config: Sendable, Equatable {
     /// libpq connection keywords (`dbname` holds `DATABASE_URL` when set).
     public var databaseParameters: [String: String]
 
+    /// The values `STACKS_MAX_LOANS` may take.
+    static let maxLoansRange = 1...1000
+
     /// Names the worker reads.
     static let workerNames: Set<String> = [
         "STACKS_JWT_KEYS", "STACKS_MAX_REQUESTS", "STACKS_MAX_BODY", "STACKS_STATEMENT_TIMEOUT_MS",
@@ -83,7 +86,7 @@ public struct Config: Sendable, Equatable {
         accessTTL = try Self.integer(environment, "STACKS_ACCESS_TTL", default: 900, in: 60...86_400)
         refreshTTL = try Self.integer(environment, "STACKS_REFRESH_TTL", default: 2_592_000, in: 300...31_536_000)
         refreshGrace = try Self.integer(environment, "STACKS_REFRESH_GRACE", default: 30, in: 0...300)
-        maxLoans = try Self.integer(environment, "STACKS_MAX_LOANS", default: 5, in: 1...1000)
+        maxLoans = try Self.integer(environment, "STACKS_MAX_LOANS", default: 5, in: Self.maxLoansRange)
         maxRenewals = try Self.integer(environment, "STACKS_MAX_RENEWALS", default: 2, in: 0...100)
         idempotencyTTL = try Self.integer(environment, "STACKS_IDEMPOTENCY_TTL", default: 86_400, in: 60...2_592_000)
         preparedStatements = try Self.boolean(environment, "STACKS_PREPARED_STATEMENTS", default: true)

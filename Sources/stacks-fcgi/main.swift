@@ -30,9 +30,10 @@ let app = App(
     })
 
 if FastCGIWorker.startedAsCGI() {
-    CGIRequest.serve(bodyLimit: config.maxBody, app.respond(to:))
+    CGIRequest.serve(bodyLimit: config.maxBody, app.respond(to:), refuse: app.refuse(_:requestID:))
 } else {
     Signals.install()
-    FastCGIWorker(bodyLimit: config.maxBody, maxRequests: config.maxRequests).run(app.respond(to:))
+    FastCGIWorker(bodyLimit: config.maxBody, maxRequests: config.maxRequests).run(
+        app.respond(to:), refuse: app.refuse(_:requestID:))
 }
 exit(0)

@@ -99,6 +99,21 @@ def test_the_same_conversation_survives_every_worker_being_killed_between_turns(
             assert json.load(pooled) == calm, f"{MODE} mode answered differently from pooled mode"
 
 
+def test_a_question_about_returning_is_answered_and_only_a_command_returns():
+    client, _ = fresh_member()
+    book = client.get("/api/books?author=fowler&available=true&limit=1").json()["data"][0]
+    assert client.post(f"/api/books/{book['id']}/borrow").status_code == 201
+    name = "ask-" + uuid.uuid4().hex[:8]
+    word = max(book["title"].split(), key=len).strip(",.:;").lower()
+    for question in [f"When should I bring back the {word} book?", "return policy?", "How do I return a book?",
+                     "Return it?", f"Can you return {book['title']}?"]:
+        reply = say(client, name, question)
+        assert "due" in reply and "is returned" not in reply, (question, reply)
+        assert len(client.get("/api/borrows?status=active").json()["data"]) == 1, question
+    assert say(client, name, f"I want to return {book['title']}") == f"Thank you: “{book['title']}” is returned."
+    assert client.get("/api/borrows?status=active").json()["data"] == []
+
+
 def test_another_members_conversation_is_404_and_ids_are_per_member():
     one, _ = fresh_member()
     two, _ = fresh_member()

@@ -34,3 +34,48 @@ import Testing
         #expect(!Phrase("returning soon").startsWith("return"))
     }
 }
+
+@Suite struct PhraseIntentTests {
+    static let returning = Librarian.returnVerbs
+
+    // Regression: any message containing "bring back" or "give back", or starting with "return",
+    // returned the member's loan, questions included.
+    @Test(
+        "reads questions as questions, which are never commands",
+        arguments: [
+            "when should i bring back the uml book?", "return policy?", "how do I return a book?", "When should I return it",
+            "Can you return the uml book", "return it?", "is it due soon", "What's the return policy",
+        ])
+    func questions(message: String) {
+        #expect(Phrase(message).isQuestion)
+        #expect(Phrase(message).command(Self.returning) == nil)
+    }
+
+    @Test(
+        "reads a command to return and the words after its verb",
+        arguments: [
+            ("return UML Distilled", "uml distilled"), ("I want to return the uml book", "the uml book"),
+            ("please return it", "it"), ("Return", ""), ("Please, give back the first one.", "the first one"),
+            ("OK, please bring it back", ""), ("I'd like to return #2", "#2"), ("return policy", "policy"),
+        ])
+    func commands(message: String, object: String) {
+        #expect(!Phrase(message).isQuestion)
+        #expect(Phrase(message).command(Self.returning) == object)
+    }
+
+    @Test(
+        "reads a statement that mentions returning as no command",
+        arguments: ["I'll bring back the uml book tomorrow", "I returned it yesterday", "returning soon", "my return is late"])
+    func mentions(message: String) {
+        #expect(!Phrase(message).isQuestion)
+        #expect(Phrase(message).command(Self.returning) == nil)
+    }
+
+    @Test("reads borrowing the same way")
+    func borrowing() {
+        #expect(Phrase("can I borrow it?").command(Librarian.borrowVerbs) == nil)
+        #expect(Phrase("Could you check out the second one for me").command(Librarian.borrowVerbs) == nil)
+        #expect(Phrase("I want to borrow the second one").command(Librarian.borrowVerbs) == "the second one")
+        #expect(Phrase("check out it").command(Librarian.borrowVerbs) == "it")
+    }
+}

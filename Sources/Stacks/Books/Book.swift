@@ -28,17 +28,6 @@ public struct Book: Sendable, Equatable, JSONWritable {
     /// The columns `init(row:)` reads, for SELECT lists.
     static let columns: SQL = "id, title, author, isbn, year, copies, available_copies"
 
-    /// Reads a row selected with `columns`.
-    init(row: Row) throws(PostgresError) {
-        id = try row.int64("id")
-        title = try row.string("title")
-        author = try row.string("author")
-        isbn = try row.string("isbn")
-        year = try row.int("year")
-        copies = try row.int("copies")
-        availableCopies = try row.int("available_copies")
-    }
-
     private enum CodingKeys: String, CodingKey {
         case id, title, author, isbn, year, copies, available
         case availableCopies = "available_copies"
@@ -69,5 +58,18 @@ public struct Book: Sendable, Equatable, JSONWritable {
             json.field("title", title)
             json.field("year", year)
         }
+    }
+}
+
+extension Book {
+    /// Reads a row selected with `columns`.
+    init(row: Row) throws(PostgresError) {
+        id = try row.int64("id")
+        title = try row.string("title")
+        author = try row.string("author")
+        isbn = try row.string("isbn")
+        year = try row.int("year")
+        copies = try row.int("copies")
+        availableCopies = try row.int("available_copies")
     }
 }

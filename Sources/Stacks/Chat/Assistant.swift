@@ -51,7 +51,7 @@ protocol LibraryTools {
     func books(about text: String, limit: Int) throws -> [Book]
     /// One book.
     func book(id: Int64) throws -> Book?
-    /// The caller's active loans, newest first.
+    /// The caller's loans not yet returned, the soonest due first.
     func activeLoans() throws -> [Loan]
     /// Borrows a book for the caller (REST rules and problems).
     func borrow(bookID: Int64) throws -> Loan

@@ -1,7 +1,7 @@
 // The built-in assistant: deterministic rules over the message, grounded in the catalog and the
 // caller's loans. References ("the second one", "it", "the last book you mentioned", "what did I
-// ask first?") are resolved from the stored history and the metadata of earlier replies.
-import HTTP
+// ask first?") are resolved from the stored history and the metadata of earlier replies. Only a
+// command borrows or returns (Librarian+Loans.swift); a question about it is answered.
 
 /// The rule-based librarian.
 struct Librarian: Assistant {
@@ -16,11 +16,14 @@ struct Librarian: Assistant {
         if text.has("what have i borrowed") || text.has("my loans") || text.has("what do i have") || text.has("on loan to me") {
             return try loans(tools)
         }
-        if text.startsWith("borrow") || text.has("check out") || text.has("i want to borrow") || text.has("can i borrow") {
-            return try borrow(text, history, tools)
-        }
-        if text.startsWith("return") || text.has("give back") || text.has("bring back") {
-            return try giveBack(text, history, tools)
+        if text.command(Self.borrowVerbs) != nil { return try borrow(text, history, tools) }
+        if let object = text.command(Self.returnVerbs) { return try giveBack(object, text, history, tools) }
+        if !text.asksForSearch {
+            // Questions and mentions: answered, never carried out.
+            if text.mentions(Self.returnVerbs + ["returns", "returned", "returning", "due", "overdue"]) {
+                return try dueDates(text, history, tools)
+            }
+            if text.mentions(Self.borrowVerbs + ["borrowing", "checkout"]) { return try borrowing(text, history, tools) }
         }
         if text.has("available") || text.has("can i get") { return try availability(text, history, tools) }
         if let author = text.after(["books by", "written by", "anything by", "by"]) { return try search(author: author, tools) }
@@ -68,61 +71,6 @@ struct Librarian: Assistant {
         return Reply(text: answer, meta: ReplyMeta(intent: "availability", focus: book.id))
     }
 
-    private func borrow(_ text: Phrase, _ history: History, _ tools: LibraryTools) throws -> Reply {
-        var book = try history.book(for: text, tools)
-        if book == nil, let title = text.after(["borrow", "check out"]) { book = try tools.books(about: title, limit: 1).first }
-        guard let book else { return unresolved(history) }
-        do {
-            let loan = try tools.borrow(bookID: book.id)
-            return Reply(
-                text: "Done: you have borrowed “\(book.title)”. It is due back on \(loan.dueDate.prefix(10)).",
-                meta: ReplyMeta(intent: "borrow", focus: book.id, loan: loan.id))
-        } catch let problem as Problem {
-            return Reply(
-                text: "I could not borrow “\(book.title)”: \(problem.detail)", meta: ReplyMeta(intent: "borrow", focus: book.id))
-        }
-    }
-
-    private func giveBack(_ text: Phrase, _ history: History, _ tools: LibraryTools) throws -> Reply {
-        let active = try tools.activeLoans()
-        let loan: Loan?
-        if let book = try history.book(for: text, tools) {
-            loan = active.first { $0.bookID == book.id }
-            guard loan != nil else {
-                return Reply(text: "You do not have “\(book.title)” on loan.", meta: ReplyMeta(intent: "return", focus: book.id))
-            }
-        } else {
-            loan = active.count == 1 ? active[0] : nil
-        }
-        guard let loan else {
-            return Reply(
-                text: active.isEmpty
-                    ? "You have nothing on loan." : "Which one? Say “what have I borrowed?” and then “return the first one”.",
-                meta: ReplyMeta(intent: "return"))
-        }
-        do {
-            let returned = try tools.giveBack(loanID: loan.id)
-            return Reply(
-                text: "Thank you: “\(returned.bookTitle)” is returned.",
-                meta: ReplyMeta(intent: "return", focus: returned.bookID, loan: returned.id))
-        } catch let problem as Problem {
-            return Reply(text: "I could not return “\(loan.bookTitle)”: \(problem.detail)", meta: ReplyMeta(intent: "return"))
-        }
-    }
-
-    private func loans(_ tools: LibraryTools) throws -> Reply {
-        let active = try tools.activeLoans()
-        guard !active.isEmpty else {
-            return Reply(text: "You have nothing on loan.", meta: ReplyMeta(intent: "loans", items: []))
-        }
-        let lines = active.enumerated().map {
-            "\($0.offset + 1). “\($0.element.bookTitle)”, due \($0.element.dueDate.prefix(10))"
-        }
-        return Reply(
-            text: (["You have borrowed:"] + lines).joined(separator: "\n"),
-            meta: ReplyMeta(intent: "loans", items: active.compactMap(\.bookID)))
-    }
-
     private func firstQuestion(_ history: History) -> Reply {
         guard let first = history.messages.first(where: { $0.role == "user" }) else {
             return Reply(text: "This is the first thing you have asked me.", meta: ReplyMeta(intent: "history"))
@@ -140,7 +88,7 @@ struct Librarian: Assistant {
             meta: ReplyMeta(intent: "history"))
     }
 
-    private func unresolved(_ history: History) -> Reply {
+    func unresolved(_ history: History) -> Reply {
         Reply(
             text: history.latestItems == nil
                 ? "Which book do you mean? Ask me to find some first, for example “books by Fowler”."

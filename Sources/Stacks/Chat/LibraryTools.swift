@@ -20,9 +20,8 @@ struct DatabaseLibraryTools: LibraryTools {
     func book(id: Int64) throws -> Book? { try BookStore(connection: connection).book(id: id) }
 
     func activeLoans() throws -> [Loan] {
-        try LoanStore(connection: connection).page(memberID: memberID, status: nil, before: nil, limit: 100).filter {
-            !$0.returned
-        }
+        // As many as any STACKS_MAX_LOANS lets a member hold, so a lowered limit hides none.
+        try LoanStore(connection: connection).active(memberID: memberID, limit: Config.maxLoansRange.upperBound)
     }
 
     func borrow(bookID: Int64) throws -> Loan {

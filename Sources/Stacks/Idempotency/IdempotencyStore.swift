@@ -74,7 +74,8 @@ struct IdempotencyStore {
         guard try row.string("fingerprint") == fingerprint else { throw IdempotencyProblems.reused() }
         var headers = Self.parseHeaders(try row.string("headers"))
         headers.set("Idempotent-Replayed", "true")
-        return Response(status: Self.status(try row.int("status")), headers: headers, body: Array(try row.string("body").utf8))
+        // The status keeps its standard reason phrase: a replay differs from the first answer only in its header.
+        return Response(status: Status(code: try row.int("status")), headers: headers, body: Array(try row.string("body").utf8))
     }
 
     /// The headers worth replaying, one `Name: value` per line.
@@ -90,14 +91,6 @@ struct IdempotencyStore {
             headers.add(String(line[..<colon]), String(line[line.index(after: colon)...].dropFirst()))
         }
         return headers
-    }
-
-    private static func status(_ code: Int) -> Status {
-        let known: [Status] = [
-            .ok, .created, .noContent, .badRequest, .notFound, .conflict, .preconditionFailed,
-            .unprocessableContent, .forbidden, .unsupportedMediaType, .contentTooLarge,
-        ]
-        return known.first { $0.code == code } ?? Status(code, "Replayed")
     }
 }
 

@@ -20,31 +20,20 @@ struct Loan: JSONWritable, Equatable, Sendable {
     /// The loan period when a borrow names none, in days.
     static let defaultDays = 14
 
-    /// The SELECT that `init(row:)` reads, ending in its FROM clause (alias `l` for loans).
-    static let select: SQL = """
-        SELECT l.id, l.book_id, l.book_title, l.borrower_name, m.email AS borrower_email,
-               \(fragment: SQLTime.iso("l.borrowed_at")) AS borrow_date, \(fragment: SQLTime.iso("l.due_at")) AS due_date,
-               l.returned_at IS NOT NULL AS returned, \(fragment: SQLTime.iso("l.returned_at")) AS returned_at, l.renewals,
-               CASE WHEN l.returned_at IS NOT NULL THEN 'returned' WHEN l.due_at < now() THEN 'overdue' ELSE 'active' END AS status
-        FROM loans l JOIN members m ON m.id = l.member_id
+    /// The columns `init(row:)` reads, from loan rows named `l` joined to their member `m`.
+    static let columns: SQL = """
+        l.id, l.book_id, l.book_title, l.borrower_name, m.email AS borrower_email,
+        \(fragment: SQLTime.iso("l.borrowed_at")) AS borrow_date, \(fragment: SQLTime.iso("l.due_at")) AS due_date,
+        l.returned_at IS NOT NULL AS returned, \(fragment: SQLTime.iso("l.returned_at")) AS returned_at, l.renewals,
+        CASE WHEN l.returned_at IS NOT NULL THEN 'returned' WHEN l.due_at < now() THEN 'overdue' ELSE 'active' END AS status
         """
 
-    init(row: Row) throws(PostgresError) {
-        id = try row.int64("id")
-        bookID = row["book_id"].flatMap { Int64($0) }
-        bookTitle = try row.string("book_title")
-        borrowerName = try row.string("borrower_name")
-        borrowerEmail = try row.string("borrower_email")
-        borrowDate = try row.string("borrow_date")
-        dueDate = try row.string("due_date")
-        returned = try row.bool("returned")
-        returnedAt = row["returned_at"]
-        renewals = try row.int("renewals")
-        let statusText = try row.string("status")
-        guard let status = LoanStatus(rawValue: statusText) else {
-            throw PostgresError(.server(SQLState("XX000")), message: "unknown loan status '\(statusText)'")
-        }
-        self.status = status
+    /// The SELECT that `init(row:)` reads, ending in its FROM clause (alias `l` for loans).
+    static let select: SQL = "SELECT \(fragment: columns) FROM loans l JOIN members m ON m.id = l.member_id"
+
+    /// The loans a data-modifying statement returns (`… RETURNING *`), read as `init(row:)` reads them.
+    static func returned(by statement: SQL) -> SQL {
+        "WITH l AS (\(fragment: statement)) SELECT \(fragment: columns) FROM l JOIN members m ON m.id = l.member_id"
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -88,6 +77,27 @@ struct Loan: JSONWritable, Equatable, Sendable {
             json.field("returned_at", returnedAt)
             json.field("status", status.rawValue)
         }
+    }
+}
+
+extension Loan {
+    /// Reads a row selected with `columns`.
+    init(row: Row) throws(PostgresError) {
+        id = try row.int64("id")
+        bookID = row["book_id"].flatMap { Int64($0) }
+        bookTitle = try row.string("book_title")
+        borrowerName = try row.string("borrower_name")
+        borrowerEmail = try row.string("borrower_email")
+        borrowDate = try row.string("borrow_date")
+        dueDate = try row.string("due_date")
+        returned = try row.bool("returned")
+        returnedAt = row["returned_at"]
+        renewals = try row.int("renewals")
+        let statusText = try row.string("status")
+        guard let status = LoanStatus(rawValue: statusText) else {
+            throw PostgresError(.server(SQLState("XX000")), message: "unknown loan status '\(statusText)'")
+        }
+        self.status = status
     }
 }
 

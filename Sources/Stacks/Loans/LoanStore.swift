@@ -1,6 +1,7 @@
 // The loan SQL. Borrowing takes a copy in one statement (the counter only moves while a copy is
 // free), numbers the copy under the book's row lock, and a partial unique index refuses two
-// active loans of one copy. No check-then-insert anywhere.
+// active loans of one copy. No check-then-insert anywhere. Each write returns the loan it wrote
+// in the same statement, so there is no second read that could come back empty.
 import HTTP
 import Postgres
 
@@ -17,7 +18,7 @@ struct LoanStore {
             guard let member = member.first else { throw AuthProblems.invalid() }
             let active = try connection.query(
                 "SELECT count(*) AS active FROM loans WHERE member_id = \(memberID) AND returned_at IS NULL")
-            guard try active[0].int("active") < maxLoans else { throw LoanProblems.limit(maxLoans) }
+            guard try (active.first?.int("active") ?? 0) < maxLoans else { throw LoanProblems.limit(maxLoans) }
             let taken = try connection.query(
                 """
                 UPDATE books SET available_copies = available_copies - 1, updated_at = now()
@@ -29,15 +30,18 @@ struct LoanStore {
             }
             let name = try borrowerName ?? member.string("name")
             let inserted = try connection.query(
-                """
-                INSERT INTO loans (book_id, member_id, copy_no, book_title, borrower_name, due_at)
-                SELECT b.id, \(memberID),
-                       (SELECT min(n) FROM generate_series(1, b.copies + (b.copies - b.available_copies)) AS n
-                        WHERE NOT EXISTS (SELECT FROM loans WHERE book_id = b.id AND copy_no = n AND returned_at IS NULL)),
-                       b.title, \(name), now() + make_interval(days => \(days)::int)
-                FROM books b WHERE b.id = \(bookID) RETURNING id
-                """)
-            return try loan(id: inserted[0].int64("id"), memberID: memberID)!
+                Loan.returned(
+                    by: """
+                        INSERT INTO loans (book_id, member_id, copy_no, book_title, borrower_name, due_at)
+                        SELECT b.id, \(memberID),
+                               (SELECT min(n) FROM generate_series(1, b.copies + (b.copies - b.available_copies)) AS n
+                                WHERE NOT EXISTS (SELECT FROM loans WHERE book_id = b.id AND copy_no = n AND returned_at IS NULL)),
+                               b.title, \(name), now() + make_interval(days => \(days)::int)
+                        FROM books b WHERE b.id = \(bookID) RETURNING *
+                        """))
+            // The book's row is locked by the UPDATE above; no row here means it is not there.
+            guard let row = inserted.first else { throw Problem.notFound("No book has id \(bookID).") }
+            return try Loan(row: row)
         }
     }
 
@@ -45,32 +49,35 @@ struct LoanStore {
     func checkIn(loanID: Int64, memberID: Int64) throws -> Loan {
         try connection.transaction {
             let returned = try connection.query(
-                """
-                UPDATE loans SET returned_at = now()
-                WHERE id = \(loanID) AND member_id = \(memberID) AND returned_at IS NULL RETURNING book_id
-                """)
+                Loan.returned(
+                    by: """
+                        UPDATE loans SET returned_at = now()
+                        WHERE id = \(loanID) AND member_id = \(memberID) AND returned_at IS NULL RETURNING *
+                        """))
             guard let row = returned.first else {
                 guard let existing = try loan(id: loanID, memberID: memberID) else { throw LoanProblems.notFound(loanID) }
                 throw LoanProblems.alreadyReturned(existing)
             }
-            if let bookID = row["book_id"].flatMap({ Int64($0) }) {
+            let loan = try Loan(row: row)
+            if let bookID = loan.bookID {
                 try connection.query(
                     "UPDATE books SET available_copies = available_copies + 1, updated_at = now() WHERE id = \(bookID)")
             }
-            return try loan(id: loanID, memberID: memberID)!
+            return loan
         }
     }
 
     /// Extends a loan by `days` from its due date; 409 when returned, overdue or at the renewal limit.
     func renew(loanID: Int64, memberID: Int64, days: Int, maxRenewals: Int) throws -> Loan {
         let renewed = try connection.query(
-            """
-            UPDATE loans SET due_at = due_at + make_interval(days => \(days)::int), renewals = renewals + 1
-            WHERE id = \(loanID) AND member_id = \(memberID) AND returned_at IS NULL AND due_at > now()
-                  AND renewals < \(maxRenewals)
-            RETURNING id
-            """)
-        guard renewed.isEmpty else { return try loan(id: loanID, memberID: memberID)! }
+            Loan.returned(
+                by: """
+                    UPDATE loans SET due_at = due_at + make_interval(days => \(days)::int), renewals = renewals + 1
+                    WHERE id = \(loanID) AND member_id = \(memberID) AND returned_at IS NULL AND due_at > now()
+                          AND renewals < \(maxRenewals)
+                    RETURNING *
+                    """))
+        if let row = renewed.first { return try Loan(row: row) }
         guard let existing = try loan(id: loanID, memberID: memberID) else { throw LoanProblems.notFound(loanID) }
         switch existing.status {
         case .returned: throw LoanProblems.alreadyReturned(existing)
@@ -84,6 +91,17 @@ struct LoanStore {
         try connection.query(
             "\(fragment: Loan.select) WHERE l.id = \(id) AND (\(memberID)::bigint IS NULL OR l.member_id = \(memberID))"
         ).first.map(Loan.init(row:))
+    }
+
+    /// A member's loans not yet returned (overdue ones included), the soonest due first, at most
+    /// `limit`: read straight from the active loans, so returned ones, however many, cost nothing.
+    func active(memberID: Int64, limit: Int) throws -> [Loan] {
+        try connection.query(
+            """
+            \(fragment: Loan.select) WHERE l.member_id = \(memberID) AND l.returned_at IS NULL
+            ORDER BY l.due_at, l.id LIMIT \(limit)
+            """
+        ).map(Loan.init(row:))
     }
 
     /// A page of a member's loans, newest first, after the loan id `before`.

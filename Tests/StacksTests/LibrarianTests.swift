@@ -1,0 +1,153 @@
+// The librarian in process, through the Assistant seam, with library tools that record what
+// they were asked to do: only a command borrows or returns; a question or a mention is answered.
+import HTTP
+import Testing
+
+@testable import Stacks
+
+/// Library tools over fixed books and loans that record every borrow and return.
+final class RecordingLibrary: LibraryTools {
+    let catalog: [Book]
+    var loans: [Loan]
+    private(set) var borrowed: [Int64] = []
+    private(set) var returned: [Int64] = []
+
+    init(catalog: [Book], loans: [Loan]) {
+        self.catalog = catalog
+        self.loans = loans
+    }
+
+    func books(byAuthor author: String, limit: Int) -> [Book] {
+        Array(catalog.filter { $0.author.lowercased().contains(author) }.prefix(limit))
+    }
+
+    func books(about text: String, limit: Int) -> [Book] {
+        let words = text.split(separator: " ")
+        return Array(catalog.filter { book in words.allSatisfy { book.title.lowercased().contains($0) } }.prefix(limit))
+    }
+
+    func book(id: Int64) -> Book? { catalog.first { $0.id == id } }
+
+    func activeLoans() -> [Loan] { loans.filter { !$0.returned } }
+
+    func borrow(bookID: Int64) throws -> Loan {
+        borrowed.append(bookID)
+        let found = try #require(book(id: bookID))
+        let loan = Self.loan(id: 100 + Int64(borrowed.count), book: found, due: "2026-12-29T09:00:00Z")
+        loans.append(loan)
+        return loan
+    }
+
+    func giveBack(loanID: Int64) throws -> Loan {
+        returned.append(loanID)
+        let index = try #require(loans.firstIndex { $0.id == loanID && !$0.returned })
+        let loan = loans[index]
+        loans[index] = Loan(
+            id: loan.id, bookID: loan.bookID, bookTitle: loan.bookTitle, borrowerName: loan.borrowerName,
+            borrowerEmail: loan.borrowerEmail, borrowDate: loan.borrowDate, dueDate: loan.dueDate, returned: true,
+            returnedAt: "2026-12-02T09:00:00Z", renewals: loan.renewals, status: .returned)
+        return loans[index]
+    }
+
+    static func loan(id: Int64, book: Book, due: String) -> Loan {
+        Loan(
+            id: id, bookID: book.id, bookTitle: book.title, borrowerName: "Reader", borrowerEmail: "reader@example.org",
+            borrowDate: "2026-12-01T09:00:00Z", dueDate: due, returned: false, returnedAt: nil, renewals: 0, status: .active)
+    }
+}
+
+@Suite struct LibrarianTests {
+    static let uml = Book(
+        id: 1, title: "UML Distilled", author: "Martin Fowler", isbn: "0321193687", year: 2003, copies: 2, availableCopies: 1)
+    static let refactoring = Book(
+        id: 2, title: "Refactoring", author: "Martin Fowler", isbn: "0201485672", year: 1999, copies: 1, availableCopies: 1)
+
+    /// A member with UML Distilled on loan (due 2026-12-15), and, with `both`, Refactoring too.
+    func library(both: Bool = false) -> RecordingLibrary {
+        RecordingLibrary(
+            catalog: [Self.uml, Self.refactoring],
+            loans: [RecordingLibrary.loan(id: 7, book: Self.uml, due: "2026-12-15T09:00:00Z")]
+                + (both ? [RecordingLibrary.loan(id: 8, book: Self.refactoring, due: "2026-12-20T09:00:00Z")] : []))
+    }
+
+    /// A conversation whose last reply was about UML Distilled, so "it" means that book.
+    static let aboutUML = [
+        ChatMessage(seq: 1, role: "user", content: "What have I borrowed?", meta: nil),
+        ChatMessage(
+            seq: 2, role: "assistant", content: "You have borrowed:\n1. “UML Distilled”, due 2026-12-15",
+            meta: ReplyMeta(intent: "loans", items: [1])),
+    ]
+
+    func say(_ message: String, to tools: RecordingLibrary, after history: [ChatMessage] = aboutUML) throws -> Reply {
+        try Librarian().reply(to: ConversationContext(history: history, message: message), tools: tools)
+    }
+
+    // Regression: "when should i bring back the uml book?" and "return policy?" returned the loan.
+    @Test(
+        "answers a question or a mention of returning and returns nothing",
+        arguments: [
+            "when should i bring back the uml book?", "return policy?", "how do I return a book?", "When should I return it",
+            "Can you return the uml book?", "return it?", "I'll bring back the uml book tomorrow", "I returned it yesterday",
+            "give back?", "What's the return policy",
+        ])
+    func questionsReturnNothing(message: String) throws {
+        for both in [false, true] {
+            let tools = library(both: both)
+            let reply = try say(message, to: tools)
+            #expect(tools.returned.isEmpty, "\(message) returned a loan")
+            #expect(tools.borrowed.isEmpty)
+            #expect(reply.meta.loan == nil)
+            #expect(reply.text.contains("due"), "\(message): \(reply.text)")
+        }
+    }
+
+    @Test("tells the due date of the loan a question names, and how to return it")
+    func dueDateOfNamedLoan() throws {
+        let tools = library(both: true)
+        let reply = try say("when should i bring back the uml book?", to: tools, after: [])
+        #expect(reply.text.hasPrefix("“UML Distilled” is due back on 2026-12-15."))
+        #expect(reply.text.contains("say “return it”"))
+        #expect(reply.meta.focus == Self.uml.id)
+        let policy = try say("return policy?", to: tools, after: [])
+        #expect(policy.text.contains("1. “UML Distilled”, due 2026-12-15\n2. “Refactoring”, due 2026-12-20"))
+        #expect(tools.returned.isEmpty)
+    }
+
+    @Test(
+        "returns the one loan an explicit command names",
+        arguments: [
+            "return UML Distilled", "I want to return the uml book", "please return it", "Return it", "return the first one",
+            "Please give back UML Distilled.",
+        ])
+    func commandsReturn(message: String) throws {
+        let tools = library(both: true)
+        let reply = try say(message, to: tools)
+        #expect(tools.returned == [7])
+        #expect(reply.text == "Thank you: “UML Distilled” is returned.")
+        #expect(reply.meta == ReplyMeta(intent: "return", focus: Self.uml.id, loan: 7))
+    }
+
+    @Test("returns nothing when the command's title words fit no loan, or more than one")
+    func commandsThatNameNoLoan() throws {
+        let tools = library(both: true)
+        #expect(try say("return policy", to: tools).text.hasPrefix("You have no loan of a book called “policy”."))
+        #expect(try say("return Design Patterns", to: tools, after: []).text.contains("“design patterns”"))
+        #expect(try say("return", to: tools, after: []).text.hasPrefix("Which one?"))
+        #expect(tools.returned.isEmpty)
+        #expect(try say("return refactoring", to: tools, after: []).text == "Thank you: “Refactoring” is returned.")
+        #expect(tools.returned == [8])
+    }
+
+    @Test("borrows only on a command; a question about borrowing gets the availability")
+    func borrowing() throws {
+        let tools = library()
+        let question = try say("Can I borrow it?", to: tools)
+        #expect(question.text.hasPrefix("“UML Distilled”: 1 of 2 copies are available."))
+        #expect(question.meta == ReplyMeta(intent: "availability", focus: Self.uml.id))
+        #expect(try say("could you check out refactoring for me", to: tools).text.contains("say “borrow it”"))
+        #expect(tools.borrowed.isEmpty)
+        let command = try say("I want to borrow refactoring", to: tools, after: [])
+        #expect(command.text.hasPrefix("Done: you have borrowed “Refactoring”."))
+        #expect(tools.borrowed == [Self.refactoring.id])
+    }
+}
