@@ -24,7 +24,7 @@ enum CGIExchange {
                     + "\"request_id\":\(JSONText.quoted(requestID)),\"status\":500}")
             return refuse(Problem.internalError(), requestID).cgiBytes()
         }
-        return respond(request).cgiBytes(includeBody: request.method != "HEAD")
+        return respond(request).cgiBytes(includeBody: request.method != .head)
     }
 
     /// Writes a line to stderr in one write(2), like the application's request log.

@@ -30,7 +30,7 @@ extension Request {
             path = (parameters["SCRIPT_NAME"] ?? "") + (parameters["PATH_INFO"] ?? "")
         }
         self.init(
-            method: method.uppercased(),
+            method: Method(rawValue: method.uppercased()),
             path: path.isEmpty ? "/" : path,
             rawQuery: parameters["QUERY_STRING"] ?? "",
             headers: Self.headers(from: parameters),

@@ -4,7 +4,7 @@
 /// An HTTP request as the application sees it.
 public struct Request: Sendable {
     /// The method as sent, upper case (`GET`, `POST`, …).
-    public var method: String
+    public var method: Method
     /// The path as sent, still percent-encoded, without the query (`/api/books/7`).
     public var path: String
     /// The query string as sent, without the `?`.
@@ -20,7 +20,7 @@ public struct Request: Sendable {
 
     /// Makes a request value.
     public init(
-        method: String, path: String, rawQuery: String = "", headers: Headers = Headers(),
+        method: Method, path: String, rawQuery: String = "", headers: Headers = Headers(),
         body: [UInt8] = [], contentLength: Int? = nil, requestID: String = ""
     ) {
         self.method = method
@@ -33,7 +33,6 @@ public struct Request: Sendable {
     }
 
     /// The method as a known value, or nil for one the API does not know.
-    public var knownMethod: Method? { Method(rawValue: method) }
 
     /// The parsed query string; a malformed one is a 400 problem.
     public func query() throws(Problem) -> Query {

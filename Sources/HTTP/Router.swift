@@ -59,7 +59,7 @@ public struct Router<Endpoint: Sendable>: Sendable {
     }
 
     /// The endpoint, parameters and canonical path for a request, or a 400/404/405 problem.
-    public func match(method: String, path: String) throws(Problem) -> RouteMatch<Endpoint> {
+    public func match(method: Method, path: String) throws(Problem) -> RouteMatch<Endpoint> {
         var decoded: [String] = []
         for raw in path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true).map({ Substring($0) }) {
             guard let segment = PercentDecoding.decode(raw) else {
@@ -70,7 +70,7 @@ public struct Router<Endpoint: Sendable>: Sendable {
         var allowed: [String] = []
         for route in routes {
             guard let parameters = Self.capture(route.segments, decoded) else { continue }
-            if route.method.rawValue == method || (method == "HEAD" && route.method == .get) {
+            if route.method == method || (method == .head && route.method == .get) {
                 return RouteMatch(
                     endpoint: route.endpoint, parameters: PathParameters(parameters), path: Self.canonical(path, decoded))
             }
@@ -78,7 +78,7 @@ public struct Router<Endpoint: Sendable>: Sendable {
         }
         if allowed.isEmpty { throw Problem.notFound() }
         if allowed.contains("GET") && !allowed.contains("HEAD") { allowed.insert("HEAD", at: allowed.firstIndex(of: "GET")! + 1) }
-        throw Problem.methodNotAllowed(method, allowed: allowed)
+        throw Problem.methodNotAllowed(method.rawValue, allowed: allowed)
     }
 
     /// The parameters when the path fits the pattern. The literals are compared first, so the

@@ -28,7 +28,7 @@ public struct RequestLog {
         if let detail { line += ",\"error\":" + JSONText.quoted(detail) }
         line += ",\"level\":\"" + (response.status.code >= 500 ? "error" : "info") + "\""
         if let member { line += ",\"member\":" + JSONText.quoted(member) }
-        line += ",\"method\":" + JSONText.quoted(request.method) + ",\"path\":" + JSONText.quoted(request.path)
+        line += ",\"method\":" + JSONText.quoted(request.method.rawValue) + ",\"path\":" + JSONText.quoted(request.path)
         line += ",\"pid\":\(pid),\"request_id\":" + JSONText.quoted(request.requestID)
         line += ",\"status\":\(response.status.code),\"time\":\"" + Timestamp.iso8601(started) + "\"}"
         return line

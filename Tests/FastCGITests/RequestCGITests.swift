@@ -48,7 +48,7 @@ import Testing
     @Test("builds the request from CGI meta-variables", arguments: cases)
     func builds(_ example: Case) throws {
         let request = try Request(cgiParameters: CGIParameters(example.parameters), body: [], contentLength: 0)
-        #expect(request.method == example.method)
+        #expect(request.method.rawValue == example.method)
         #expect(request.path == example.path)
         #expect(request.rawQuery == example.query)
         #expect(request.requestID == example.requestID)

@@ -36,7 +36,7 @@ final class AppHarness {
 
     /// Answers one request built like nginx builds it.
     func send(
-        _ method: String, _ target: String, json: String? = nil, bearer: String? = nil, headers extra: [(String, String)] = []
+        _ method: Method, _ target: String, json: String? = nil, bearer: String? = nil, headers extra: [(String, String)] = []
     ) -> Response {
         let parts = target.split(separator: "?", maxSplits: 1)
         var headers = Headers(extra)
@@ -231,7 +231,9 @@ final class AppHarness {
         #expect(mint.status == .forbidden)
         #expect(try AppHarness.object(mint)["type"] as? String == "urn:stacks:problem:insufficient-scope")
         // Every route answers an unknown parameter with 400, whatever else it needs.
-        let routes = [("GET", "/api/health"), ("GET", "/api/chat"), ("GET", "/api/auth/me"), ("POST", "/api/auth/logout")]
+        let routes: [(Method, String)] = [
+            ("GET", "/api/health"), ("GET", "/api/chat"), ("GET", "/api/auth/me"), ("POST", "/api/auth/logout"),
+        ]
         for (method, path) in routes {
             #expect(harness.send(method, path + "?unexpected=1", bearer: key).status == .badRequest, "\(method) \(path)")
         }

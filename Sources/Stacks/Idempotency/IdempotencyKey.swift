@@ -33,6 +33,6 @@ struct IdempotencyKey: Equatable {
             body = Array(canonical)
         }
         // The path is the canonical one the router gave (`//api/x/` and `/api/x` are one request).
-        return Hex.encode(SHA256.hash(Array("\(request.method)\n\(request.path)\n\(query)\n".utf8) + body))
+        return Hex.encode(SHA256.hash(Array("\(request.method.rawValue)\n\(request.path)\n\(query)\n".utf8) + body))
     }
 }
