@@ -525,8 +525,11 @@ render_nginx() {
     upstream="    server unix:$RUN_DIR/pool1.sock max_fails=0;
     server unix:$RUN_DIR/pool2.sock max_fails=0;"
   fi
+  # nginx's body limit is the workers' (the worker checked the value at its preflight; default as in Config.swift).
+  check_number STACKS_MAX_BODY "${STACKS_MAX_BODY:-1048576}"
   render "$STACKS_ROOT/nginx/stacks.conf" "$SITE_CONF" \
-    "RUN=$RUN_DIR" "PORT=$STACKS_PORT" "LOG=$LOG_DIR" "CGI_SCRIPT=$STACKS_BIN" "UPSTREAM_SERVERS=$upstream"
+    "RUN=$RUN_DIR" "PORT=$STACKS_PORT" "LOG=$LOG_DIR" "CGI_SCRIPT=$STACKS_BIN" "UPSTREAM_SERVERS=$upstream" \
+    "MAX_BODY=${STACKS_MAX_BODY:-1048576}"
   cat >"$NGINX_CONF" <<EOF
 # Main nginx config for the local stack, written by deploy/lib.sh; the site is $SITE_CONF.
 user $WORKER_USER;

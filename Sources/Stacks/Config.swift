@@ -46,6 +46,8 @@ public struct Config: Sendable, Equatable {
     public var maxRenewals: Int
     /// Seconds a stored idempotent response is kept.
     public var idempotencyTTL: Int
+    /// Messages a conversation may hold (each post stores two); past it a post is a 409.
+    public var chatMaxMessages: Int
     /// Whether statements are prepared once per connection (off behind pgbouncer before 1.21).
     public var preparedStatements: Bool
     /// libpq connection keywords (`dbname` holds `DATABASE_URL` when set).
@@ -59,7 +61,7 @@ public struct Config: Sendable, Equatable {
         "STACKS_JWT_KEYS", "STACKS_MAX_REQUESTS", "STACKS_MAX_BODY", "STACKS_STATEMENT_TIMEOUT_MS",
         "STACKS_OPEN_KEYS", "STACKS_JWT_ISSUER", "STACKS_JWT_AUDIENCE", "STACKS_ACCESS_TTL", "STACKS_REFRESH_TTL",
         "STACKS_REFRESH_GRACE", "STACKS_MAX_LOANS", "STACKS_MAX_RENEWALS", "STACKS_IDEMPOTENCY_TTL",
-        "STACKS_PREPARED_STATEMENTS",
+        "STACKS_PREPARED_STATEMENTS", "STACKS_CHAT_MAX_MESSAGES",
     ]
     /// Names the deploy scripts read; the worker accepts them and ignores them.
     static let deploymentNames: Set<String> = [
@@ -90,6 +92,7 @@ public struct Config: Sendable, Equatable {
         maxRenewals = try Self.integer(environment, "STACKS_MAX_RENEWALS", default: 2, in: 0...100)
         idempotencyTTL = try Self.integer(environment, "STACKS_IDEMPOTENCY_TTL", default: 86_400, in: 60...2_592_000)
         preparedStatements = try Self.boolean(environment, "STACKS_PREPARED_STATEMENTS", default: true)
+        chatMaxMessages = try Self.integer(environment, "STACKS_CHAT_MAX_MESSAGES", default: 1000, in: 2...1_000_000)
         databaseParameters = [
             "application_name": "stacks-fcgi",
             "connect_timeout": "3",

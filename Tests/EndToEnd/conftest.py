@@ -53,6 +53,15 @@ def stack_worker_pids():
     return pids
 
 
+def stack_setting(name, default):
+    """A worker setting of the stack under test, as deploy/up wrote it to $STACKS_HOME/stacks.env."""
+    with open(os.path.join(os.environ["STACKS_HOME"], "stacks.env"), encoding="utf-8") as env:
+        for line in env:
+            if line.startswith(name + "="):
+                return line.split("=", 1)[1].strip().strip("'")
+    return default
+
+
 def admin_sql(sql):
     """Runs SQL as the cluster's superuser and returns the unaligned output lines."""
     return [line for line in ctl("psql", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql).splitlines() if line]

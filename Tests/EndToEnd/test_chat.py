@@ -10,7 +10,9 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import MODE, assert_problem, stack_worker_pids
+import pytest
+
+from conftest import MODE, assert_problem, stack_setting, stack_worker_pids
 from test_loans import fresh_member
 
 
@@ -177,3 +179,20 @@ def test_a_chat_post_with_an_idempotency_key_is_stored_once():
     again = client.post(f"/api/chat/{name}", json={"message": "How many messages so far?"}, headers=headers)
     assert again.content == first.content and again.headers["Idempotent-Replayed"] == "true"
     assert len(client.get(f"/api/chat/{name}").json()["data"]) == 2
+
+
+def test_a_full_conversation_is_refused_with_409_until_it_is_deleted():
+    limit = int(stack_setting("STACKS_CHAT_MAX_MESSAGES", "1000"))
+    if limit > 100:
+        pytest.skip(f"STACKS_CHAT_MAX_MESSAGES is {limit}; deploy/test sets 40 so that a conversation fills quickly")
+    client, _ = fresh_member()
+    name = "full-" + uuid.uuid4().hex[:8]
+    for _ in range(limit // 2):
+        say(client, name, "How many messages so far?")
+    body = assert_problem(client.post(f"/api/chat/{name}", json={"message": "One more?"}), 409, "conversation-full")
+    assert str(limit) in body["detail"] and "new conversation" in body["detail"] and "delete" in body["detail"]
+    stored = client.get(f"/api/chat/{name}?limit=100").json()["data"]
+    assert len(stored) == limit and stored[-1]["content"] != "One more?"
+    assert say(client, name + "-2", "How many messages so far?").endswith("had 0 messages.")
+    assert client.request("DELETE", f"/api/chat/{name}").status_code == 204
+    assert say(client, name, "How many messages so far?").endswith("had 0 messages.")

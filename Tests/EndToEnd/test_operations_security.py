@@ -247,8 +247,10 @@ def free_port():
 
 
 @pytest.fixture
-def nginx_over_fake_pools():
-    """(port, killed pool, answering pool) of a scratch nginx running nginx/stacks.conf; always stopped."""
+def nginx_over_fake_pools(request):
+    """(port, killed pool, answering pool) of a scratch nginx running nginx/stacks.conf, rendered with
+    MAX_BODY 65536 or the test's parameter; always stopped."""
+    max_body = getattr(request, "param", 65536)
     first, second = FakePool(answers=False), FakePool(answers=True)
     prefix = tempfile.mkdtemp(prefix="stacks-nginx-")
     os.chmod(prefix, 0o755)  # nginx's workers (nobody) enter it
@@ -261,7 +263,7 @@ def nginx_over_fake_pools():
             site = os.path.join(prefix, "site.conf")
             subprocess.run(["bash", "-c", '. "$0/deploy/lib.sh" && render "$0/nginx/stacks.conf" "$@"', ROOT, site,
                             f"RUN={prefix}", f"PORT={port}", f"LOG={prefix}", f"CGI_SCRIPT={prefix}/none",
-                            f"UPSTREAM_SERVERS={upstream}"], check=True, timeout=30)
+                            f"UPSTREAM_SERVERS={upstream}", f"MAX_BODY={max_body}"], check=True, timeout=30)
             temp_paths = "\n".join(f"    {name}_temp_path {prefix}/{name};" for name in
                                    ("client_body", "fastcgi", "proxy", "uwsgi", "scgi"))
             with open(os.path.join(prefix, "nginx.conf"), "w") as conf:
@@ -347,6 +349,20 @@ def test_nginx_does_not_resend_an_unkeyed_post(nginx_over_fake_pools):
     status, body = send(port, "GET", "/api/books/1", body=None)
     assert status == 200, body
     assert second.uris() == ["/api/books/1"]
+
+
+# Regression: nginx/stacks.conf said client_max_body_size 2m whatever STACKS_MAX_BODY was, so workers set
+# to accept more never saw a body over 2 MiB. The limit is rendered from the setting now (MAX_BODY).
+@pytest.mark.parametrize("nginx_over_fake_pools", [3 << 20], indirect=True)
+def test_nginx_passes_a_body_up_to_its_rendered_limit_even_past_2_mib(nginx_over_fake_pools):
+    port, first, second = nginx_over_fake_pools
+    status, body = send(port, "GET", "/api/books", body=b" " * (3 << 20))
+    assert status == 200, body
+    assert len(second.seen[-1][1]) == 3 << 20
+    status, body = send(port, "GET", "/api/books", body=b" " * ((3 << 20) + 1))
+    assert status == 413, body
+    assert json.loads(body)["detail"] == "The request body exceeds the limit of 3145728 bytes."
+    assert len(second.seen) == 1
 
 
 # --- password checks are rate-limited in nginx, so a login burst cannot take every worker --------

@@ -16,6 +16,7 @@ import Testing
         #expect(config.openKeys == false)
         #expect(config.refreshGrace == 30)
         #expect(config.preparedStatements)
+        #expect(config.chatMaxMessages == 1000)
         #expect(config.databaseParameters["dbname"] == nil)
         #expect(config.databaseParameters["options"] == "-c statement_timeout=5000")
     }
@@ -26,7 +27,7 @@ import Testing
             "STACKS_JWT_KEYS": Self.key + ",old:" + String(repeating: "o", count: 40), "STACKS_MAX_REQUESTS": "1",
             "STACKS_MAX_BODY": "65536", "STACKS_STATEMENT_TIMEOUT_MS": "250", "STACKS_OPEN_KEYS": "true",
             "STACKS_REFRESH_GRACE": "0", "STACKS_PREPARED_STATEMENTS": "false", "DATABASE_URL": "postgresql:///stacks",
-            "STACKS_PORT": "8080",
+            "STACKS_PORT": "8080", "STACKS_CHAT_MAX_MESSAGES": "40",
         ])
         #expect(config.jwtKeys.map(\.id) == ["k1", "old"])
         #expect(config.maxRequests == 1)
@@ -34,6 +35,7 @@ import Testing
         #expect(config.openKeys)
         #expect(config.refreshGrace == 0)
         #expect(!config.preparedStatements)
+        #expect(config.chatMaxMessages == 40)
         #expect(config.databaseParameters["dbname"] == "postgresql:///stacks")
         #expect(config.databaseParameters["options"] == "-c statement_timeout=250")
     }
@@ -55,6 +57,7 @@ import Testing
             (["STACKS_JWT_KEYS": key, "STACKS_STATEMENT_TIMEOUT_MS": "0"], "STACKS_STATEMENT_TIMEOUT_MS"),
             (["STACKS_JWT_KEYS": key, "STACKS_OPEN_KEYS": "yes"], "STACKS_OPEN_KEYS must be true or false"),
             (["STACKS_JWT_KEYS": key, "STACKS_REFRESH_GRACE": "301"], "STACKS_REFRESH_GRACE must be an integer from 0 to 300"),
+            (["STACKS_JWT_KEYS": key, "STACKS_CHAT_MAX_MESSAGES": "1"], "STACKS_CHAT_MAX_MESSAGES must be an integer from 2"),
             (["STACKS_JWT_KEYS": key, "STACKS_MAX_REQUETS": "1"], "unknown setting STACKS_MAX_REQUETS"),
         ])
     func refuses(environment: [String: String], reason: String) {

@@ -26,12 +26,29 @@ struct ReplyMeta: Codable, Sendable, Equatable {
     var loan: Int64? = nil
 }
 
-/// What the assistant sees: the history in order and the new message.
+/// What the assistant sees: the earlier messages a reply can depend on, how many there are, and
+/// the new message.
 struct ConversationContext {
-    /// Every earlier message, oldest first.
+    /// Earlier messages, oldest first: the whole conversation, or (as `ChatHandlers` loads it)
+    /// only the first question and the latest replies that listed or pointed at a book, from
+    /// which `History` resolves every reference alike. A backend that needs more reads more.
     let history: [ChatMessage]
+    /// How many messages the conversation holds before this one.
+    let messageCount: Int
     /// The message to answer.
     let message: String
+
+    /// A context over the whole of `history`.
+    init(history: [ChatMessage], message: String) {
+        self.init(history: history, messageCount: history.count, message: message)
+    }
+
+    /// A context over some of the earlier messages, of `messageCount` in all.
+    init(history: [ChatMessage], messageCount: Int, message: String) {
+        self.history = history
+        self.messageCount = messageCount
+        self.message = message
+    }
 }
 
 /// A computed reply.

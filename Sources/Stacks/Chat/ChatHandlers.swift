@@ -1,5 +1,6 @@
-// `/api/chat`: each POST loads the whole history from PostgreSQL, computes the reply from it,
-// stores the message and the reply in one transaction, and forgets everything.
+// `/api/chat`: each POST reads from PostgreSQL what of the history a reply can depend on,
+// computes the reply from it, stores the message and the reply in one transaction, and forgets
+// everything. A conversation holds at most STACKS_CHAT_MAX_MESSAGES messages.
 import HTTP
 
 /// `POST /api/chat/{id}` body.
@@ -27,10 +28,15 @@ enum ChatHandlers {
         let (seq, reply) = try connection.transaction {
             let store = ConversationStore(connection: connection, memberID: principal.memberID)
             let conversation = try store.lockOrCreate(name: name)
-            let history = try store.history(conversation: conversation)
+            let earlier = try store.earlier(conversation: conversation)
+            guard earlier.count + 2 <= context.config.chatMaxMessages else {
+                throw ChatProblems.full(limit: context.config.chatMaxMessages)
+            }
             let tools = DatabaseLibraryTools(connection: connection, memberID: principal.memberID, config: context.config)
-            let reply = try assistant.reply(to: ConversationContext(history: history, message: body.message), tools: tools)
-            let next = (history.last?.seq ?? 0) + 1
+            let reply = try assistant.reply(
+                to: ConversationContext(history: earlier.messages, messageCount: earlier.count, message: body.message),
+                tools: tools)
+            let next = earlier.count + 1
             try store.append(conversation: conversation, seq: next, role: "user", content: body.message, meta: nil)
             try store.append(conversation: conversation, seq: next + 1, role: "assistant", content: reply.text, meta: reply.meta)
             return (next + 1, reply)
@@ -82,5 +88,16 @@ enum ChatHandlers {
             case messageID = "message_id"
             case response
         }
+    }
+}
+
+/// Problems of the conversation endpoints.
+enum ChatProblems {
+    /// 409: the conversation holds as many messages as it may.
+    static func full(limit: Int) -> Problem {
+        Problem(
+            "conversation-full", title: "Conversation full", status: .conflict,
+            detail: "This conversation holds \(limit) messages, the most one may; start a new conversation (another id) "
+                + "or delete this one (DELETE /api/chat/{id}) to go on.")
     }
 }

@@ -1,5 +1,6 @@
 // Conversation SQL. Posting locks the conversation's row first, so two posts to one
-// conversation run one after the other in the database, each seeing every earlier message.
+// conversation run one after the other in the database, each seeing every earlier message; it
+// reads only the few messages a reply can depend on, so its cost does not grow with the history.
 import Foundation
 import HTTP
 import Postgres
@@ -71,16 +72,38 @@ struct ConversationStore {
             .first.map { try $0.int64("id") }
     }
 
-    /// Every message, oldest first, with the assistant's metadata.
-    func history(conversation: Int64) throws -> [ChatMessage] {
-        try connection.query(
-            "SELECT seq, role, content, meta::text AS meta FROM messages WHERE conversation_id = \(conversation) ORDER BY seq"
-        ).map { row in
+    /// What a reply can depend on, however long the conversation: how many messages it holds
+    /// (numbered 1…count) and, oldest first, at most three of them: the first question, the latest
+    /// reply that listed or pointed at a book, and the latest reply that listed books. `History`
+    /// resolves every reference from these exactly as from the whole conversation.
+    func earlier(conversation: Int64) throws -> (count: Int, messages: [ChatMessage]) {
+        let rows = try connection.query(
+            """
+            SELECT (SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = \(conversation)) AS count,
+                   n.seq, n.role, n.content, n.meta
+            FROM (SELECT) AS one LEFT JOIN (
+                (SELECT seq, role, content, meta::text AS meta FROM messages
+                 WHERE conversation_id = \(conversation) AND role = 'user' ORDER BY seq LIMIT 1)
+                UNION
+                (SELECT seq, role, content, meta::text FROM messages
+                 WHERE conversation_id = \(conversation) AND role = 'assistant'
+                       AND (jsonb_typeof(meta -> 'focus') = 'number' OR meta -> 'items' -> 0 IS NOT NULL)
+                 ORDER BY seq DESC LIMIT 1)
+                UNION
+                (SELECT seq, role, content, meta::text FROM messages
+                 WHERE conversation_id = \(conversation) AND role = 'assistant' AND meta -> 'items' -> 0 IS NOT NULL
+                 ORDER BY seq DESC LIMIT 1)
+            ) AS n ON true
+            ORDER BY n.seq
+            """)
+        let count = try rows.first?.int("count") ?? 0
+        let messages = try rows.filter { $0["seq"] != nil }.map { row in
             let role = try row.string("role")
             let meta =
                 role == "assistant" ? try? JSONDecoder().decode(ReplyMeta.self, from: Data(try row.string("meta").utf8)) : nil
             return ChatMessage(seq: try row.int("seq"), role: role, content: try row.string("content"), meta: meta)
         }
+        return (count, messages)
     }
 
     /// Appends a message with the next sequence number.

@@ -1,12 +1,20 @@
 // What earlier turns established, read from the stored messages' metadata: the latest numbered
-// list, the book under discussion, and which book a reference in a new message points at.
+// list, the book under discussion, and which book a reference in a new message points at. Each
+// answer comes from the first question, the latest reply that listed or pointed at a book, or the
+// latest reply that listed books, so those three messages give the same answers as all of them.
 
 /// The conversation so far, for resolving references.
 struct History {
-    /// Every earlier message, oldest first.
+    /// Earlier messages, oldest first: all of them, or at least the three named above.
     let messages: [ChatMessage]
+    /// How many messages the conversation holds.
+    let count: Int
 
-    init(_ messages: [ChatMessage]) { self.messages = messages }
+    /// The history of `count` messages of which `messages` were read.
+    init(_ messages: [ChatMessage], count: Int) {
+        self.messages = messages
+        self.count = count
+    }
 
     /// The ids of the most recent numbered list the assistant showed.
     var latestItems: [Int64]? {

@@ -10,7 +10,7 @@ struct Librarian: Assistant {
 
     func reply(to context: ConversationContext, tools: LibraryTools) throws -> Reply {
         let text = Phrase(context.message)
-        let history = History(context.history)
+        let history = History(context.history, count: context.messageCount)
         if text.has("ask first") || text.has("first question") || text.has("asked first") { return firstQuestion(history) }
         if text.has("how many messages") { return count(history) }
         if text.has("what have i borrowed") || text.has("my loans") || text.has("what do i have") || text.has("on loan to me") {
@@ -82,7 +82,7 @@ struct Librarian: Assistant {
     }
 
     private func count(_ history: History) -> Reply {
-        let n = history.messages.count
+        let n = history.count
         return Reply(
             text: "Before this message, this conversation had \(n) message\(n == 1 ? "" : "s").",
             meta: ReplyMeta(intent: "history"))
