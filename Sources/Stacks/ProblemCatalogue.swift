@@ -16,6 +16,7 @@ enum ProblemType: String, CaseIterable, Sendable {
     case methodNotAllowed = "method-not-allowed"
     case conflict
     case guestAccount = "guest-account"
+    case conversationFull = "conversation-full"
     case idempotencyInFlight = "idempotency-in-flight"
     case idempotencyKeyReused = "idempotency-key-reused"
     case preconditionFailed = "precondition-failed"
@@ -42,6 +43,7 @@ enum ProblemType: String, CaseIterable, Sendable {
         case .methodNotAllowed: "Method not allowed"
         case .conflict: "Conflict"
         case .guestAccount: "Email in use by a guest"
+        case .conversationFull: "Conversation full"
         case .idempotencyInFlight: "Request in progress"
         case .idempotencyKeyReused: "Idempotency key reused"
         case .preconditionFailed: "Precondition failed"
@@ -66,7 +68,7 @@ enum ProblemType: String, CaseIterable, Sendable {
         case .insufficientScope, .forbidden: .forbidden
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
-        case .conflict, .guestAccount, .idempotencyInFlight: .conflict
+        case .conflict, .guestAccount, .conversationFull, .idempotencyInFlight: .conflict
         case .idempotencyKeyReused, .validation: .unprocessableContent
         case .preconditionFailed: .preconditionFailed
         case .contentTooLarge: .contentTooLarge

@@ -24,6 +24,20 @@ import Testing
         for kind in ProblemType.allCases { #expect((400...599).contains(kind.status.code), "\(kind)") }
     }
 
+    @Test("the application builds problems only from catalogued kinds, never from a slug literal")
+    func noLiterals() throws {
+        let sources = Self.root.appendingPathComponent("Sources/Stacks")
+        let files = try #require(FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil))
+        let literal = try Regex("Problem\\(\\s*\"")
+        var checked = 0
+        for case let file as URL in files where file.pathExtension == "swift" {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            #expect(!text.contains(literal), "\(file.lastPathComponent) builds a Problem from a slug literal")
+            checked += 1
+        }
+        #expect(checked > 20)
+    }
+
     @Test("the HTTP layer's problems are catalogued kinds")
     func httpLayer() {
         catalogued(.badRequest("x"))

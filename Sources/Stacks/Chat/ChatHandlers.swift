@@ -96,7 +96,7 @@ enum ChatProblems {
     /// 409: the conversation holds as many messages as it may.
     static func full(limit: Int) -> Problem {
         Problem(
-            "conversation-full", title: "Conversation full", status: .conflict,
+            .conversationFull,
             detail: "This conversation holds \(limit) messages, the most one may; start a new conversation (another id) "
                 + "or delete this one (DELETE /api/chat/{id}) to go on.")
     }

@@ -4,6 +4,8 @@ import Foundation
 import HTTP
 import Testing
 
+@testable import Stacks
+
 @Suite struct NginxProblemTests {
     /// The text of nginx/stacks.conf in this checkout.
     static func template() throws -> String {
