@@ -41,14 +41,14 @@ public struct App {
             } else {
                 if let scope = endpoint.scope {
                     let principal = try context.authenticate(request)
-                    guard principal.scopes.contains(scope) else { throw AuthProblems.insufficientScope(scope) }
+                    guard principal.scopes.contains(scope) else { throw AuthError.insufficientScope(scope) }
                     context.caller = principal
                     caller = principal
                 }
                 response = try run(endpoint, routed, context)
             }
         } catch {
-            let mapped = Problems.problem(for: error)
+            let mapped = ErrorCatalogue.problem(for: error)
             logDetail = mapped.logDetail
             response = mapped.problem.response(requestID: request.requestID)
         }

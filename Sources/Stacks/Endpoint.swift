@@ -27,7 +27,7 @@ public struct RequestContext {
 
     /// The authenticated caller; a 401 on a public endpoint that was not given one.
     func principal() throws -> Principal {
-        guard let caller else { throw AuthProblems.missing() }
+        guard let caller else { throw AuthError.missingCredential }
         return caller
     }
 
@@ -37,7 +37,7 @@ public struct RequestContext {
         guard request.headers["Authorization"] != nil else { return nil }
         let principal = try authenticate(request)
         if let credentialScope, !principal.scopes.contains(credentialScope) {
-            throw AuthProblems.insufficientScope(credentialScope)
+            throw AuthError.insufficientScope(credentialScope)
         }
         return principal
     }
@@ -79,7 +79,7 @@ public struct Endpoint: Sendable {
         let query = try request.query()
         try query.allowOnly(self.query)
         for (name, scope) in scopedParameters.sorted(by: { $0.key < $1.key }) where query.get(name) != nil {
-            guard caller?.scopes.contains(scope) == true else { throw AuthProblems.insufficientScope(scope) }
+            guard caller?.scopes.contains(scope) == true else { throw AuthError.insufficientScope(scope) }
         }
     }
 }

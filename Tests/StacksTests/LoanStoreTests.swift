@@ -59,10 +59,10 @@ extension CatalogWriters {
             #expect(returned.id == loan.id && returned.returned && returned.status == .returned && returned.returnedAt != nil)
             #expect(try fixture.available == 2)
             #expect(try store.loan(id: loan.id, memberID: fixture.memberID) == returned)
-            #expect(throws: LoanProblems.alreadyReturned(returned)) {
+            #expect(throws: LoanError.alreadyReturned(at: returned.returnedAt)) {
                 try store.checkIn(loanID: loan.id, memberID: fixture.memberID)
             }
-            #expect(throws: LoanProblems.notFound(loan.id)) {
+            #expect(throws: LoanError.notFound(loan.id)) {
                 try store.checkIn(loanID: loan.id, memberID: fixture.memberID + 1_000_000_000)
             }
         }

@@ -55,8 +55,32 @@ import Testing
         arguments: ["08006", "23514", "23502", "22P02", "57014", "40001", "40P01", "XX000"])
     func mapped(state: String) {
         let error = PostgresError(.server(SQLState(state)), message: "m")
-        catalogued(Problems.problem(for: error).problem, "for SQLSTATE \(state)")
-        catalogued(Problems.problem(for: PostgresError(.connection, message: "down")).problem)
+        catalogued(ErrorCatalogue.problem(for: error).problem, "for SQLSTATE \(state)")
+        catalogued(ErrorCatalogue.problem(for: PostgresError(.connection, message: "down")).problem)
+    }
+
+    @Test("every domain error maps to a catalogued kind with the status its meaning asks for")
+    func domainErrors() {
+        let cases: [(any Error, Int)] = [
+            (AuthError.missingCredential, 401), (AuthError.invalidCredential, 401), (AuthError.insufficientScope(.admin), 403),
+            (AuthError.badCredentials("x"), 401), (AuthError.locked(retryAfter: 2), 429), (AuthError.emailTaken, 409),
+            (AuthError.guestAccount(proofGiven: true), 409), (AuthError.otherMember("x"), 403),
+            (BookError.duplicateISBN, 409), (BookError.onLoan(2), 409), (BookError.notFound(1), 404),
+            (LoanError.noCopyFree, 409), (LoanError.limitReached(5), 409), (LoanError.notFound(1), 404),
+            (LoanError.alreadyReturned(at: nil), 409), (LoanError.overdue, 409), (LoanError.renewalLimit(2), 409),
+            (IdempotencyError.inFlight, 409), (IdempotencyError.reused, 422), (ChatError.full(limit: 10), 409),
+            (PostgresError(.server(.lockNotAvailable), message: "m"), 503),
+            (PostgresError(.server(SQLState("53100")), message: "disk full"), 503),
+            (PostgresError(.server(SQLState("23505")), message: "m"), 500),
+        ]
+        for (error, status) in cases {
+            let mapped = ErrorCatalogue.problem(for: error).problem
+            catalogued(mapped, "for \(error)")
+            #expect(mapped.status.code == status, "\(error)")
+            #expect(!mapped.detail.isEmpty)
+        }
+        #expect(ErrorCatalogue.problem(for: AuthError.locked(retryAfter: 7)).problem.headers["Retry-After"] == "7")
+        #expect(ErrorCatalogue.problem(for: AuthError.invalidCredential).problem.headers["WWW-Authenticate"] != nil)
     }
 
     @Test("nginx's own error pages are catalogued kinds with their status, and the problem shape")

@@ -67,17 +67,17 @@ struct KeyStore {
         try connection.transaction {
             let member = try connection.query(
                 "SELECT password_hash IS NULL AS guest FROM members WHERE id = \(memberID) FOR SHARE")
-            guard let row = member.first else { throw AuthProblems.invalid() }
+            guard let row = member.first else { throw AuthError.invalidCredential }
             switch grant {
             case .verified:
                 break
             case .guest:
                 guard try row.bool("guest") else {
-                    throw AuthProblems.badCredentials("This email has a password now: send it to generate a key.")
+                    throw AuthError.badCredentials("This email has a password now: send it to generate a key.")
                 }
             case .key(let id):
                 let live = try connection.query("SELECT 1 FROM api_keys WHERE id = \(id) AND revoked_at IS NULL")
-                guard !live.isEmpty else { throw AuthProblems.invalid() }
+                guard !live.isEmpty else { throw AuthError.invalidCredential }
             }
             let prefix = String(Hex.encode(Sodium.randomBytes(4)))
             let key = "\(Authenticator.keyPrefix)\(prefix)_\(Sodium.randomToken(bytes: 32))"

@@ -15,10 +15,10 @@ enum AuthHandlers {
         // A guest's email is claimed with one of its keys (a guest has no password, hence no token).
         var claim: (memberID: Int64, keyID: Int64)?
         if let existing = try members.member(email: body.email) {
-            guard existing.passwordHash == nil else { throw AuthProblems.emailTaken() }
-            guard let caller = try context.callerIfPresent(request) else { throw AuthProblems.guestEmail(proofGiven: false) }
+            guard existing.passwordHash == nil else { throw AuthError.emailTaken }
+            guard let caller = try context.callerIfPresent(request) else { throw AuthError.guestAccount(proofGiven: false) }
             guard caller.memberID == existing.member.id, case .apiKey(let keyID) = caller.credential else {
-                throw AuthProblems.guestEmail(proofGiven: true)
+                throw AuthError.guestAccount(proofGiven: true)
             }
             claim = (existing.member.id, keyID)
         }
@@ -47,7 +47,7 @@ enum AuthHandlers {
         var allowed: Set<Scope>
         let grant: KeyGrant
         if let caller = try context.callerIfPresent(request) {
-            guard let found = try members.member(id: caller.memberID) else { throw AuthProblems.invalid() }
+            guard let found = try members.member(id: caller.memberID) else { throw AuthError.invalidCredential }
             guard found.email == input.email else {
                 throw Problem(.forbidden, detail: "A token may only mint keys for its own member.")
             }
@@ -60,7 +60,7 @@ enum AuthHandlers {
                     try LoginThrottle(connection: connection).verify(
                         password, against: hash, memberID: found.member.id, hasher: context.config.passwordHasher)
                 else {
-                    throw AuthProblems.badCredentials("This email has a password: send the right one to generate a key.")
+                    throw AuthError.badCredentials("This email has a password: send the right one to generate a key.")
                 }
                 allowed = Scope.allowed(for: found.member.role)
                 grant = .verified
@@ -68,13 +68,13 @@ enum AuthHandlers {
                 allowed = Scope.guest
                 grant = .guest
             } else {
-                throw AuthProblems.badCredentials(
+                throw AuthError.badCredentials(
                     "Keys for this email need its password: register first (POST /api/auth/register), then send it.")
             }
             member = found.member
         } else {
             guard context.config.openKeys else {
-                throw AuthProblems.badCredentials(
+                throw AuthError.badCredentials(
                     "Keys for this email need its password: register first (POST /api/auth/register), then send it.")
             }
             let name = String(String.UnicodeScalarView(input.email.split(separator: "@")[0].unicodeScalars.prefix(200)))
@@ -122,12 +122,12 @@ enum AuthHandlers {
         let found = try members.member(email: EmailRule.normalise(body.email))
         guard let found, let hash = found.passwordHash else {
             _ = hasher.hash(body.password)  // unknown emails cost the same time as wrong passwords
-            throw AuthProblems.badCredentials("The email or password is wrong.")
+            throw AuthError.badCredentials("The email or password is wrong.")
         }
         guard
             try LoginThrottle(connection: connection).verify(
                 body.password, against: hash, memberID: found.member.id, hasher: hasher)
-        else { throw AuthProblems.badCredentials("The email or password is wrong.") }
+        else { throw AuthError.badCredentials("The email or password is wrong.") }
         if hasher.needsRehash(hash), let stronger = hasher.hash(body.password) {
             try members.updatePasswordHash(id: found.member.id, to: stronger)
         }
@@ -169,7 +169,7 @@ enum AuthHandlers {
     static func me(_ request: Request, _ context: RequestContext) throws -> Response {
         let principal = try context.principal()
         guard let member = try MemberStore(connection: context.connection()).member(id: principal.memberID) else {
-            throw AuthProblems.invalid()
+            throw AuthError.invalidCredential
         }
         let via: String
         if case .apiKey = principal.credential { via = "api_key" } else { via = "access_token" }

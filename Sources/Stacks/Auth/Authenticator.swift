@@ -40,11 +40,11 @@ struct Authenticator {
     }
 
     /// The bearer credential of `Authorization`; 401 when it is missing or not a bearer.
-    private static func bearer(_ request: Request) throws(Problem) -> String {
-        guard let header = request.headers["Authorization"] else { throw AuthProblems.missing() }
+    private static func bearer(_ request: Request) throws(AuthError) -> String {
+        guard let header = request.headers["Authorization"] else { throw AuthError.missingCredential }
         let parts = header.utf8.split(separator: UInt8(ascii: " "), maxSplits: 1, omittingEmptySubsequences: true)
             .map { Substring($0) }
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw AuthProblems.invalid() }
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw AuthError.invalidCredential }
         return parts[1].trimmingOptionalWhitespace
     }
 
@@ -55,7 +55,7 @@ struct Authenticator {
             FROM api_keys k JOIN members m ON m.id = k.member_id
             WHERE k.key_hash = \(SHA256.hex(key)) AND k.revoked_at IS NULL
             """)
-        guard let row = rows.first else { throw AuthProblems.invalid() }
+        guard let row = rows.first else { throw AuthError.invalidCredential }
         let role = try Role(row: row)
         let scopes = Scope.granted(try row.string("scopes"), role: role)
         return Principal(
@@ -68,9 +68,9 @@ struct Authenticator {
         do {
             claims = try signer.verifyAccess(token, now: now)
         } catch {
-            throw AuthProblems.invalid()
+            throw AuthError.invalidCredential
         }
-        guard let memberID = Int64(claims.sub) else { throw AuthProblems.invalid() }
+        guard let memberID = Int64(claims.sub) else { throw AuthError.invalidCredential }
         // Revoked are: this token (logout) and every token of a session whose refresh family was revoked.
         // The family is compared as a uuid, so the index on it serves (a text cast scanned the table).
         let session = claims.sid ?? ""
@@ -82,67 +82,11 @@ struct Authenticator {
                    AS revoked
             FROM members m WHERE m.id = \(memberID)
             """)
-        guard let row = rows.first, try !row.bool("revoked") else { throw AuthProblems.invalid() }
+        guard let row = rows.first, try !row.bool("revoked") else { throw AuthError.invalidCredential }
         let role = try Role(row: row)
         let scopes = Scope.granted(claims.scope, role: role)
         return Principal(
             memberID: try row.int64("id"), role: role, scopes: scopes,
             credential: .accessToken(jti: claims.jti, expires: claims.exp, session: claims.sid))
-    }
-}
-
-/// The problems of authentication and authorisation (RFC 6750 §3).
-enum AuthProblems {
-    /// 401 without credentials: the challenge names the scheme only.
-    static func missing() -> Problem {
-        Problem(
-            .unauthorized,
-            detail: "API key required: send Authorization: Bearer <api key or access token>. "
-                + "Get a key with POST /api/auth/generate-key.",
-            headers: Headers([("WWW-Authenticate", "Bearer realm=\"stacks\"")]))
-    }
-
-    /// 401 for a credential that is malformed, unknown, revoked or expired.
-    static func invalid() -> Problem {
-        Problem(
-            .invalidToken, detail: "The API key or access token is invalid, expired or revoked.",
-            headers: Headers([("WWW-Authenticate", "Bearer realm=\"stacks\", error=\"invalid_token\"")]))
-    }
-
-    /// 403 for a valid credential without the scope the endpoint needs.
-    static func insufficientScope(_ scope: Scope) -> Problem {
-        Problem(
-            .insufficientScope, detail: "This needs the '\(scope.rawValue)' scope, which your credential does not carry.",
-            headers: Headers([
-                ("WWW-Authenticate", "Bearer realm=\"stacks\", error=\"insufficient_scope\", scope=\"\(scope.rawValue)\"")
-            ]))
-    }
-
-    /// 401 for a login, key or refresh request with wrong secrets.
-    static func badCredentials(_ detail: String) -> Problem {
-        Problem(.invalidCredentials, detail: detail)
-    }
-
-    /// 429 for an account locked after wrong passwords.
-    static func locked(retryAfter seconds: Int) -> Problem {
-        Problem(
-            .tooManyAttempts,
-            detail: "Too many wrong passwords for this account: try again in \(seconds) second\(seconds == 1 ? "" : "s").",
-            headers: Headers([("Retry-After", String(seconds))]))
-    }
-
-    /// 409: the email belongs to a member with a password.
-    static func emailTaken() -> Problem {
-        Problem(.conflict, detail: "An account with this email already exists.")
-    }
-
-    /// 409: the email belongs to a guest of open-key mode, which only the holder of one of its keys may claim.
-    static func guestEmail(proofGiven: Bool) -> Problem {
-        Problem(
-            .guestAccount,
-            detail: (proofGiven ? "The credential sent is not a key of this email's guest account. " : "")
-                + "This email is used by a guest account (created from the email alone by POST /api/auth/generate-key). "
-                + "To give it a password, send this request again with Authorization: Bearer <one of that guest's API keys>; "
-                + "its other keys are then revoked.")
     }
 }

@@ -40,7 +40,7 @@ struct LoginThrottle {
         guard counted.isEmpty else { return }
         let wait = try connection.query(
             "SELECT greatest(1, ceil(extract(epoch FROM locked_until - now())))::int AS wait FROM members WHERE id = \(memberID)")
-        throw AuthProblems.locked(retryAfter: try wait.first?.int("wait") ?? 1)
+        throw AuthError.locked(retryAfter: try wait.first?.int("wait") ?? 1)
     }
 
     private func succeeded(memberID: Int64) throws {

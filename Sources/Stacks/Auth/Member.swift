@@ -53,7 +53,7 @@ struct MemberStore {
                 """)
             return try Member(row: rows[0])
         } catch {
-            if error.sqlState == .uniqueViolation { throw AuthProblems.emailTaken() }
+            if error.sqlState == .uniqueViolation { throw AuthError.emailTaken }
             throw error
         }
     }
@@ -69,7 +69,7 @@ struct MemberStore {
                 UPDATE members SET name = \(name), password_hash = \(passwordHash)
                 WHERE id = \(id) AND password_hash IS NULL RETURNING \(fragment: Member.columns)
                 """)
-            guard let row = rows.first else { throw AuthProblems.emailTaken() }
+            guard let row = rows.first else { throw AuthError.emailTaken }
             try connection.query(
                 """
                 UPDATE api_keys SET revoked_at = now()

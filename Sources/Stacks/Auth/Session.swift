@@ -92,8 +92,8 @@ struct SessionStore {
         }
         switch outcome {
         case .pair(let pair): return pair
-        case .reused: throw AuthProblems.badCredentials("This refresh token was already used; its session has been revoked.")
-        case .invalid: throw AuthProblems.badCredentials("The refresh token is invalid, expired or revoked.")
+        case .reused: throw AuthError.badCredentials("This refresh token was already used; its session has been revoked.")
+        case .invalid: throw AuthError.badCredentials("The refresh token is invalid, expired or revoked.")
         }
     }
 

@@ -20,7 +20,7 @@ enum BookHandlers {
     /// `GET /api/books/{id}`: one book, or 304 when the client's ETag still matches.
     static func show(_ request: Request, _ context: RequestContext) throws -> Response {
         let id = try context.parameters.id("id")
-        guard let book = try BookStore(connection: context.connection()).book(id: id) else { throw notFound(id) }
+        guard let book = try BookStore(connection: context.connection()).book(id: id) else { throw BookError.notFound(id) }
         return Conditional.get(request, Response.success(book, message: "Book retrieved"), tag: book.etag)
     }
 
@@ -41,7 +41,7 @@ enum BookHandlers {
         let connection = try context.connection()
         let book = try connection.transaction {
             let store = BookStore(connection: connection)
-            guard let current = try store.book(id: id, locking: true) else { throw notFound(id) }
+            guard let current = try store.book(id: id, locking: true) else { throw BookError.notFound(id) }
             try Conditional.checkIfMatch(request, current: current.etag)
             return try store.update(current, with: input)
         }
@@ -59,33 +59,15 @@ enum BookHandlers {
             let store = BookStore(connection: connection)
             guard let current = try store.book(id: id, locking: true) else {
                 if try store.wasDeleted(id: id) { return }
-                throw notFound(id)
+                throw BookError.notFound(id)
             }
             try Conditional.checkIfMatch(request, current: current.etag)
             guard current.availableCopies == current.copies else {
-                throw BookProblems.onLoan(current.copies - current.availableCopies)
+                throw BookError.onLoan(current.copies - current.availableCopies)
             }
             try store.delete(id: id)
         }
         return Response.empty(.noContent)
     }
 
-    private static func notFound(_ id: Int64) -> Problem { Problem.notFound("No book has id \(id).") }
-}
-
-/// Problems of the catalog's write side.
-enum BookProblems {
-    /// 409: the ISBN belongs to another book.
-    static func duplicateISBN() -> Problem {
-        Problem(.conflict, detail: "Another book already has this ISBN.")
-    }
-
-    /// 409: copies are on loan, so the book cannot go or shrink below them.
-    static func onLoan(_ count: Int) -> Problem {
-        Problem(
-            .conflict,
-            detail:
-                "\(count) cop\(count == 1 ? "y is" : "ies are") on loan; wait until \(count == 1 ? "it is" : "they are") returned."
-        )
-    }
 }

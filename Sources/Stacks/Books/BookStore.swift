@@ -25,7 +25,7 @@ struct BookStore {
                 """)
             return try Book(row: rows[0])
         } catch {
-            if error.sqlState == .uniqueViolation { throw BookProblems.duplicateISBN() }
+            if error.sqlState == .uniqueViolation { throw BookError.duplicateISBN }
             throw error
         }
     }
@@ -33,7 +33,7 @@ struct BookStore {
     /// Applies a validated change to a locked book; copies keep the loans already out.
     func update(_ current: Book, with input: BookInput) throws -> Book {
         let onLoan = current.copies - current.availableCopies
-        if let copies = input.copies, copies < onLoan { throw BookProblems.onLoan(onLoan) }
+        if let copies = input.copies, copies < onLoan { throw BookError.onLoan(onLoan) }
         do {
             let rows = try connection.query(
                 """
@@ -46,7 +46,7 @@ struct BookStore {
                 """)
             return try Book(row: rows[0])
         } catch {
-            if error.sqlState == .uniqueViolation { throw BookProblems.duplicateISBN() }
+            if error.sqlState == .uniqueViolation { throw BookError.duplicateISBN }
             throw error
         }
     }

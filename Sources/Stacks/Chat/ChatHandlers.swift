@@ -30,7 +30,7 @@ enum ChatHandlers {
             let conversation = try store.lockOrCreate(name: name)
             let earlier = try store.earlier(conversation: conversation)
             guard earlier.count + 2 <= context.config.chatMaxMessages else {
-                throw ChatProblems.full(limit: context.config.chatMaxMessages)
+                throw ChatError.full(limit: context.config.chatMaxMessages)
             }
             let tools = DatabaseLibraryTools(connection: connection, memberID: principal.memberID, config: context.config)
             let reply = try assistant.reply(
@@ -91,13 +91,8 @@ enum ChatHandlers {
     }
 }
 
-/// Problems of the conversation endpoints.
-enum ChatProblems {
-    /// 409: the conversation holds as many messages as it may.
-    static func full(limit: Int) -> Problem {
-        Problem(
-            .conversationFull,
-            detail: "This conversation holds \(limit) messages, the most one may; start a new conversation (another id) "
-                + "or delete this one (DELETE /api/chat/{id}) to go on.")
-    }
+/// What a conversation refuses; ErrorCatalogue.swift maps each to its problem.
+enum ChatError: Error, Equatable {
+    /// The conversation holds this many messages, the most one may (409).
+    case full(limit: Int)
 }

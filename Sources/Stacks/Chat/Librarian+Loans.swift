@@ -18,9 +18,10 @@ extension Librarian {
             return Reply(
                 text: "Done: you have borrowed “\(book.title)”. It is due back on \(loan.dueDate.prefix(10)).",
                 meta: ReplyMeta(intent: "borrow", focus: book.id, loan: loan.id))
-        } catch let problem as Problem {
+        } catch let refused where refused is LoanError || refused is BookError {
             return Reply(
-                text: "I could not borrow “\(book.title)”: \(problem.detail)", meta: ReplyMeta(intent: "borrow", focus: book.id))
+                text: "I could not borrow “\(book.title)”: \(ErrorCatalogue.problem(for: refused).problem.detail)",
+                meta: ReplyMeta(intent: "borrow", focus: book.id))
         }
     }
 
@@ -64,8 +65,10 @@ extension Librarian {
             return Reply(
                 text: "Thank you: “\(returned.bookTitle)” is returned.",
                 meta: ReplyMeta(intent: "return", focus: returned.bookID, loan: returned.id))
-        } catch let problem as Problem {
-            return Reply(text: "I could not return “\(loan.bookTitle)”: \(problem.detail)", meta: ReplyMeta(intent: "return"))
+        } catch let refused where refused is LoanError || refused is BookError {
+            return Reply(
+                text: "I could not return “\(loan.bookTitle)”: \(ErrorCatalogue.problem(for: refused).problem.detail)",
+                meta: ReplyMeta(intent: "return"))
         }
     }
 

@@ -23,8 +23,11 @@ struct IdempotencyStore {
             var response: Response
             do {
                 response = try connection.transaction(effect)
-            } catch let problem as Problem where problem.status.code < 500 {
-                // A refused request is an outcome too: the retry gets the same refusal.
+            } catch {
+                // A refused request is an outcome too: the retry gets the same refusal. A failure
+                // of the server (5xx) is not: it rolls back, and the retry runs again.
+                let problem = ErrorCatalogue.problem(for: error).problem
+                guard problem.status.code < 500 else { throw error }
                 response = problem.response(requestID: request.requestID)
             }
             try connection.query(
@@ -50,7 +53,7 @@ struct IdempotencyStore {
                 """
             ).isEmpty
         } catch {
-            if error.sqlState == .lockNotAvailable { throw IdempotencyProblems.inFlight() }
+            if error.sqlState == .lockNotAvailable { throw IdempotencyError.inFlight }
             throw error
         }
         try connection.query("SET LOCAL lock_timeout = DEFAULT")
@@ -60,7 +63,7 @@ struct IdempotencyStore {
             SELECT fingerprint, status, headers, body, created_at < now() - make_interval(secs => \(ttl)::int) AS expired
             FROM idempotency_keys WHERE principal = \(principal) AND key = \(key) FOR UPDATE
             """)
-        guard let row = rows.first else { throw IdempotencyProblems.inFlight() }
+        guard let row = rows.first else { throw IdempotencyError.inFlight }
         if try row.bool("expired") {
             // Older than the retention period: the key starts over, as if purged.
             try connection.query(
@@ -71,7 +74,7 @@ struct IdempotencyStore {
                 """)
             return nil
         }
-        guard try row.string("fingerprint") == fingerprint else { throw IdempotencyProblems.reused() }
+        guard try row.string("fingerprint") == fingerprint else { throw IdempotencyError.reused }
         var headers = Self.parseHeaders(try row.string("headers"))
         headers.set("Idempotent-Replayed", "true")
         // The status keeps its standard reason phrase: a replay differs from the first answer only in its header.
@@ -94,19 +97,10 @@ struct IdempotencyStore {
     }
 }
 
-/// Problems of idempotency keys.
-enum IdempotencyProblems {
-    /// 409: the first request with this key has not finished.
-    static func inFlight() -> Problem {
-        Problem(
-            .idempotencyInFlight, detail: "A request with this idempotency key is still being processed; retry shortly.",
-            headers: Headers([("Retry-After", "1")]))
-    }
-
-    /// 422: the key was used for a different request.
-    static func reused() -> Problem {
-        Problem(
-            .idempotencyKeyReused, detail: "This idempotency key was already used for a different request (method, path or body)."
-        )
-    }
+/// What an idempotency key refuses; ErrorCatalogue.swift maps each to its problem.
+enum IdempotencyError: Error, Equatable {
+    /// The first request with this key has not finished (409 with Retry-After).
+    case inFlight
+    /// The key was used for a different request (422).
+    case reused
 }

@@ -71,7 +71,7 @@ enum LoanHandlers {
         let principal = try context.principal()
         let owner = principal.scopes.contains(.admin) ? nil : principal.memberID
         guard let loan = try LoanStore(connection: context.connection()).loan(id: id, memberID: owner) else {
-            throw LoanProblems.notFound(id)
+            throw LoanError.notFound(id)
         }
         return Response.success(loan, message: "Borrow record \(loan.id)")
     }

@@ -15,10 +15,10 @@ struct LoanStore {
             // The member's row lock serialises this member's borrowing. The count is a second
             // statement so that it sees loans committed while this one waited for the lock.
             let member = try connection.query("SELECT name FROM members WHERE id = \(memberID) FOR UPDATE")
-            guard let member = member.first else { throw AuthProblems.invalid() }
+            guard let member = member.first else { throw AuthError.invalidCredential }
             let active = try connection.query(
                 "SELECT count(*) AS active FROM loans WHERE member_id = \(memberID) AND returned_at IS NULL")
-            guard try (active.first?.int("active") ?? 0) < maxLoans else { throw LoanProblems.limit(maxLoans) }
+            guard try (active.first?.int("active") ?? 0) < maxLoans else { throw LoanError.limitReached(maxLoans) }
             let taken = try connection.query(
                 """
                 UPDATE books SET available_copies = available_copies - 1, updated_at = now()
@@ -26,7 +26,7 @@ struct LoanStore {
                 """)
             guard taken.first != nil else {
                 let exists = try !connection.query("SELECT 1 FROM books WHERE id = \(bookID)").isEmpty
-                throw exists ? LoanProblems.noCopyFree() : Problem.notFound("No book has id \(bookID).")
+                throw exists ? LoanError.noCopyFree : BookError.notFound(bookID)
             }
             let name = try borrowerName ?? member.string("name")
             let inserted = try connection.query(
@@ -40,7 +40,7 @@ struct LoanStore {
                         FROM books b WHERE b.id = \(bookID) RETURNING *
                         """))
             // The book's row is locked by the UPDATE above; no row here means it is not there.
-            guard let row = inserted.first else { throw Problem.notFound("No book has id \(bookID).") }
+            guard let row = inserted.first else { throw BookError.notFound(bookID) }
             return try Loan(row: row)
         }
     }
@@ -55,8 +55,8 @@ struct LoanStore {
                         WHERE id = \(loanID) AND member_id = \(memberID) AND returned_at IS NULL RETURNING *
                         """))
             guard let row = returned.first else {
-                guard let existing = try loan(id: loanID, memberID: memberID) else { throw LoanProblems.notFound(loanID) }
-                throw LoanProblems.alreadyReturned(existing)
+                guard let existing = try loan(id: loanID, memberID: memberID) else { throw LoanError.notFound(loanID) }
+                throw LoanError.alreadyReturned(at: existing.returnedAt)
             }
             let loan = try Loan(row: row)
             if let bookID = loan.bookID {
@@ -78,11 +78,11 @@ struct LoanStore {
                     RETURNING *
                     """))
         if let row = renewed.first { return try Loan(row: row) }
-        guard let existing = try loan(id: loanID, memberID: memberID) else { throw LoanProblems.notFound(loanID) }
+        guard let existing = try loan(id: loanID, memberID: memberID) else { throw LoanError.notFound(loanID) }
         switch existing.status {
-        case .returned: throw LoanProblems.alreadyReturned(existing)
-        case .overdue: throw LoanProblems.conflict("This loan is overdue and cannot be renewed; return the book.")
-        case .active: throw LoanProblems.conflict("This loan was already renewed \(existing.renewals) times, the limit.")
+        case .returned: throw LoanError.alreadyReturned(at: existing.returnedAt)
+        case .overdue: throw LoanError.overdue
+        case .active: throw LoanError.renewalLimit(existing.renewals)
         }
     }
 
@@ -119,22 +119,5 @@ struct LoanStore {
             \(fragment: condition) ORDER BY l.id DESC LIMIT \(limit)
             """
         ).map(Loan.init(row:))
-    }
-}
-
-/// Problems of the loan endpoints.
-enum LoanProblems {
-    static func notFound(_ id: Int64) -> Problem { Problem.notFound("You have no loan with id \(id).") }
-
-    static func conflict(_ detail: String) -> Problem {
-        Problem(.conflict, detail: detail)
-    }
-
-    static func noCopyFree() -> Problem { conflict("Every copy of this book is on loan.") }
-
-    static func limit(_ max: Int) -> Problem { conflict("You already have \(max) active loans, the limit; return one first.") }
-
-    static func alreadyReturned(_ loan: Loan) -> Problem {
-        conflict("This loan was already returned at \(loan.returnedAt ?? "an earlier time").")
     }
 }

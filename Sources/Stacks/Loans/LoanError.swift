@@ -1,0 +1,17 @@
+// What circulation refuses; ErrorCatalogue.swift maps each to its problem.
+
+/// A loan error.
+enum LoanError: Error, Equatable {
+    /// Every copy of the book is on loan (409).
+    case noCopyFree
+    /// The member holds this many active loans, the limit (409).
+    case limitReached(Int)
+    /// The member has no loan with this id (404).
+    case notFound(Int64)
+    /// The loan was already returned, at this time if known (409).
+    case alreadyReturned(at: String?)
+    /// An overdue loan cannot be renewed (409).
+    case overdue
+    /// The loan was renewed this many times, the limit (409).
+    case renewalLimit(Int)
+}
