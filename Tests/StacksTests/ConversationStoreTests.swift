@@ -20,17 +20,17 @@ import Testing
             let book = Int64(next(12) + 1)
             let meta: ReplyMeta
             switch next(8) {
-            case 0: meta = ReplyMeta(intent: "search", items: (0..<(next(4) + 2)).map { _ in Int64(next(12) + 1) })
-            case 1: meta = ReplyMeta(intent: "search", items: [])
-            case 2: meta = ReplyMeta(intent: "book", focus: book)
-            case 3: meta = ReplyMeta(intent: "loans", items: [book])
-            case 4: meta = ReplyMeta(intent: "borrow", focus: book, loan: 9)
-            case 5: meta = ReplyMeta(intent: "return")
-            case 6: meta = ReplyMeta(intent: "history")
-            default: meta = ReplyMeta(intent: "help")
+            case 0: meta = ReplyMeta(intent: .search, items: (0..<(next(4) + 2)).map { _ in Int64(next(12) + 1) })
+            case 1: meta = ReplyMeta(intent: .search, items: [])
+            case 2: meta = ReplyMeta(intent: .book, focus: book)
+            case 3: meta = ReplyMeta(intent: .loans, items: [book])
+            case 4: meta = ReplyMeta(intent: .borrow, focus: book, loan: 9)
+            case 5: meta = ReplyMeta(intent: .giveBack)
+            case 6: meta = ReplyMeta(intent: .history)
+            default: meta = ReplyMeta(intent: .help)
             }
-            messages.append(ChatMessage(seq: 2 * turn + 1, role: "user", content: "question \(turn)", meta: nil))
-            messages.append(ChatMessage(seq: 2 * turn + 2, role: "assistant", content: "reply \(turn)", meta: meta))
+            messages.append(ChatMessage(seq: 2 * turn + 1, role: .user, content: "question \(turn)", meta: nil))
+            messages.append(ChatMessage(seq: 2 * turn + 2, role: .assistant, content: "reply \(turn)", meta: meta))
         }
         return messages
     }

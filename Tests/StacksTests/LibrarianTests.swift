@@ -72,10 +72,10 @@ final class RecordingLibrary: LibraryTools {
 
     /// A conversation whose last reply was about UML Distilled, so "it" means that book.
     static let aboutUML = [
-        ChatMessage(seq: 1, role: "user", content: "What have I borrowed?", meta: nil),
+        ChatMessage(seq: 1, role: .user, content: "What have I borrowed?", meta: nil),
         ChatMessage(
-            seq: 2, role: "assistant", content: "You have borrowed:\n1. “UML Distilled”, due 2026-12-15",
-            meta: ReplyMeta(intent: "loans", items: [1])),
+            seq: 2, role: .assistant, content: "You have borrowed:\n1. “UML Distilled”, due 2026-12-15",
+            meta: ReplyMeta(intent: .loans, items: [1])),
     ]
 
     func say(_ message: String, to tools: RecordingLibrary, after history: [ChatMessage] = aboutUML) throws -> Reply {
@@ -124,7 +124,7 @@ final class RecordingLibrary: LibraryTools {
         let reply = try say(message, to: tools)
         #expect(tools.returned == [7])
         #expect(reply.text == "Thank you: “UML Distilled” is returned.")
-        #expect(reply.meta == ReplyMeta(intent: "return", focus: Self.uml.id, loan: 7))
+        #expect(reply.meta == ReplyMeta(intent: .giveBack, focus: Self.uml.id, loan: 7))
     }
 
     @Test("returns nothing when the command's title words fit no loan, or more than one")
@@ -143,7 +143,7 @@ final class RecordingLibrary: LibraryTools {
         let tools = library()
         let question = try say("Can I borrow it?", to: tools)
         #expect(question.text.hasPrefix("“UML Distilled”: 1 of 2 copies are available."))
-        #expect(question.meta == ReplyMeta(intent: "availability", focus: Self.uml.id))
+        #expect(question.meta == ReplyMeta(intent: .availability, focus: Self.uml.id))
         #expect(try say("could you check out refactoring for me", to: tools).text.contains("say “borrow it”"))
         #expect(tools.borrowed.isEmpty)
         let command = try say("I want to borrow refactoring", to: tools, after: [])

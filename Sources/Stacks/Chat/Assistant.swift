@@ -1,12 +1,24 @@
 // The assistant seam: a reply is computed from the conversation's stored history, the new
 // message and the library tools — nothing else. Other backends implement the same protocol.
 
+/// Who wrote a message.
+enum ChatRole: String, Sendable, Codable {
+    case user, assistant
+}
+
+/// What a reply did, stored with it so later turns can refer back to it.
+enum Intent: String, Sendable, Codable {
+    case search, book, availability, borrow, loans, history, help
+    /// The reply returned (or answered about returning) a loan.
+    case giveBack = "return"
+}
+
 /// One stored message of a conversation.
 struct ChatMessage: Sendable, Equatable {
     /// Position in the conversation, from 1.
     let seq: Int
-    /// `user` or `assistant`.
-    let role: String
+    /// Who wrote it.
+    let role: ChatRole
     /// The text.
     let content: String
     /// What the assistant recorded with its reply (nil for user messages).
@@ -17,7 +29,7 @@ struct ChatMessage: Sendable, Equatable {
 /// without re-reading prose.
 struct ReplyMeta: Codable, Sendable, Equatable {
     /// What the reply did: `search`, `book`, `availability`, `borrow`, `return`, `loans`, `history`, `help`.
-    var intent: String
+    var intent: Intent
     /// The book ids the reply listed, in the numbered order shown.
     var items: [Int64]? = nil
     /// The one book the reply was about, if any ("it").

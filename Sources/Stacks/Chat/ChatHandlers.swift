@@ -37,8 +37,8 @@ enum ChatHandlers {
                 to: ConversationContext(history: earlier.messages, messageCount: earlier.count, message: body.message),
                 tools: tools)
             let next = earlier.count + 1
-            try store.append(conversation: conversation, seq: next, role: "user", content: body.message, meta: nil)
-            try store.append(conversation: conversation, seq: next + 1, role: "assistant", content: reply.text, meta: reply.meta)
+            try store.append(conversation: conversation, seq: next, role: .user, content: body.message, meta: nil)
+            try store.append(conversation: conversation, seq: next + 1, role: .assistant, content: reply.text, meta: reply.meta)
             return (next + 1, reply)
         }
         return Response.success(

@@ -98,21 +98,23 @@ struct ConversationStore {
             """)
         let count = try rows.first?.int("count") ?? 0
         let messages = try rows.filter { $0["seq"] != nil }.map { row in
-            let role = try row.string("role")
+            guard let role = ChatRole(rawValue: try row.string("role")) else {
+                throw PostgresError(.server(SQLState("XX000")), message: "unknown chat role")
+            }
             let meta =
-                role == "assistant" ? try? JSONDecoder().decode(ReplyMeta.self, from: Data(try row.string("meta").utf8)) : nil
+                role == .assistant ? try? JSONDecoder().decode(ReplyMeta.self, from: Data(try row.string("meta").utf8)) : nil
             return ChatMessage(seq: try row.int("seq"), role: role, content: try row.string("content"), meta: meta)
         }
         return (count, messages)
     }
 
     /// Appends a message with the next sequence number.
-    func append(conversation: Int64, seq: Int, role: String, content: String, meta: ReplyMeta?) throws {
+    func append(conversation: Int64, seq: Int, role: ChatRole, content: String, meta: ReplyMeta?) throws {
         let metaJSON = meta.map { String(decoding: JSONCoding.encode($0), as: UTF8.self) } ?? "{}"
         try connection.query(
             """
             INSERT INTO messages (conversation_id, seq, role, content, meta)
-            VALUES (\(conversation), \(seq), \(role), \(content), \(metaJSON)::jsonb)
+            VALUES (\(conversation), \(seq), \(role.rawValue), \(content), \(metaJSON)::jsonb)
             """)
         try connection.query("UPDATE conversations SET updated_at = now() WHERE id = \(conversation)")
     }

@@ -17,11 +17,11 @@ extension Librarian {
             let loan = try tools.borrow(bookID: book.id)
             return Reply(
                 text: "Done: you have borrowed “\(book.title)”. It is due back on \(loan.dueDate.prefix(10)).",
-                meta: ReplyMeta(intent: "borrow", focus: book.id, loan: loan.id))
+                meta: ReplyMeta(intent: .borrow, focus: book.id, loan: loan.id))
         } catch let refused where refused is LoanError || refused is BookError {
             return Reply(
                 text: "I could not borrow “\(book.title)”: \(ErrorCatalogue.problem(for: refused).problem.detail)",
-                meta: ReplyMeta(intent: "borrow", focus: book.id))
+                meta: ReplyMeta(intent: .borrow, focus: book.id))
         }
     }
 
@@ -30,7 +30,7 @@ extension Librarian {
         guard let book = try namedBook(text, history, tools) else {
             return Reply(
                 text: "To borrow a book, find it first (“books by Fowler”), then say “borrow the first one”.",
-                meta: ReplyMeta(intent: "help"))
+                meta: ReplyMeta(intent: .help))
         }
         let copies =
             book.available
@@ -38,7 +38,7 @@ extension Librarian {
             : "every copy is on loan right now"
         return Reply(
             text: "“\(book.title)”: \(copies). I borrow a book only when you tell me to: say “borrow it” to borrow it now.",
-            meta: ReplyMeta(intent: "availability", focus: book.id))
+            meta: ReplyMeta(intent: .availability, focus: book.id))
     }
 
     /// "return it", "return UML Distilled": returns the one loan the command names.
@@ -49,26 +49,26 @@ extension Librarian {
         case .loan(let chosen):
             loan = chosen
         case .notOnLoan(let book):
-            return Reply(text: "You do not have “\(book.title)” on loan.", meta: ReplyMeta(intent: "return", focus: book.id))
+            return Reply(text: "You do not have “\(book.title)” on loan.", meta: ReplyMeta(intent: .giveBack, focus: book.id))
         case .unmatched(let words):
             return Reply(
                 text: "You have no loan of a book called “\(words)”. Say “what have I borrowed?” to see your loans.",
-                meta: ReplyMeta(intent: "return"))
+                meta: ReplyMeta(intent: .giveBack))
         case .unclear:
             return Reply(
                 text: active.isEmpty
                     ? "You have nothing on loan." : "Which one? Say “what have I borrowed?” and then “return the first one”.",
-                meta: ReplyMeta(intent: "return"))
+                meta: ReplyMeta(intent: .giveBack))
         }
         do {
             let returned = try tools.giveBack(loanID: loan.id)
             return Reply(
                 text: "Thank you: “\(returned.bookTitle)” is returned.",
-                meta: ReplyMeta(intent: "return", focus: returned.bookID, loan: returned.id))
+                meta: ReplyMeta(intent: .giveBack, focus: returned.bookID, loan: returned.id))
         } catch let refused where refused is LoanError || refused is BookError {
             return Reply(
                 text: "I could not return “\(loan.bookTitle)”: \(ErrorCatalogue.problem(for: refused).problem.detail)",
-                meta: ReplyMeta(intent: "return"))
+                meta: ReplyMeta(intent: .giveBack))
         }
     }
 
@@ -76,16 +76,16 @@ extension Librarian {
     func dueDates(_ text: Phrase, _ history: History, _ tools: LibraryTools) throws -> Reply {
         let active = try tools.activeLoans()
         guard !active.isEmpty else {
-            return Reply(text: "You have nothing on loan, so nothing is due back.", meta: ReplyMeta(intent: "loans", items: []))
+            return Reply(text: "You have nothing on loan, so nothing is due back.", meta: ReplyMeta(intent: .loans, items: []))
         }
         switch try choose(among: active, text.after(Self.returnVerbs) ?? "", text, history, tools) {
         case .loan(let loan):
             return Reply(
                 text: "“\(loan.bookTitle)” is due back on \(loan.dueDate.prefix(10)). I return a book only when you tell me "
                     + "to: say “return it” to return it now.",
-                meta: ReplyMeta(intent: "loans", focus: loan.bookID))
+                meta: ReplyMeta(intent: .loans, focus: loan.bookID))
         case .notOnLoan(let book):
-            return Reply(text: "You do not have “\(book.title)” on loan.", meta: ReplyMeta(intent: "loans", focus: book.id))
+            return Reply(text: "You do not have “\(book.title)” on loan.", meta: ReplyMeta(intent: .loans, focus: book.id))
         case .unmatched, .unclear:
             let lines = active.enumerated().map {
                 "\($0.offset + 1). “\($0.element.bookTitle)”, due \($0.element.dueDate.prefix(10))"
@@ -95,7 +95,7 @@ extension Librarian {
                 + "“return the first one”. You have borrowed:"
             return Reply(
                 text: ([heading] + lines).joined(separator: "\n"),
-                meta: ReplyMeta(intent: "loans", items: active.compactMap(\.bookID)))
+                meta: ReplyMeta(intent: .loans, items: active.compactMap(\.bookID)))
         }
     }
 
@@ -103,14 +103,14 @@ extension Librarian {
     func loans(_ tools: LibraryTools) throws -> Reply {
         let active = try tools.activeLoans()
         guard !active.isEmpty else {
-            return Reply(text: "You have nothing on loan.", meta: ReplyMeta(intent: "loans", items: []))
+            return Reply(text: "You have nothing on loan.", meta: ReplyMeta(intent: .loans, items: []))
         }
         let lines = active.enumerated().map {
             "\($0.offset + 1). “\($0.element.bookTitle)”, due \($0.element.dueDate.prefix(10))"
         }
         return Reply(
             text: (["You have borrowed:"] + lines).joined(separator: "\n"),
-            meta: ReplyMeta(intent: "loans", items: active.compactMap(\.bookID)))
+            meta: ReplyMeta(intent: .loans, items: active.compactMap(\.bookID)))
     }
 
     // MARK: which book, which loan

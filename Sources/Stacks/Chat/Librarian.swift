@@ -52,14 +52,14 @@ struct Librarian: Assistant {
     }
 
     private func list(_ books: [Book], empty: String, heading: String) -> Reply {
-        guard !books.isEmpty else { return Reply(text: empty, meta: ReplyMeta(intent: "search", items: [])) }
+        guard !books.isEmpty else { return Reply(text: empty, meta: ReplyMeta(intent: .search, items: [])) }
         let lines = books.enumerated().map { "\($0.offset + 1). \(Self.title($0.element))" }
-        return Reply(text: ([heading] + lines).joined(separator: "\n"), meta: ReplyMeta(intent: "search", items: books.map(\.id)))
+        return Reply(text: ([heading] + lines).joined(separator: "\n"), meta: ReplyMeta(intent: .search, items: books.map(\.id)))
     }
 
     private func describe(_ book: Book, _ text: Phrase) -> Reply {
         let which = text.ordinalWord.map { "The \($0) item was" } ?? "That is"
-        return Reply(text: "\(which) \(Self.title(book)), ISBN \(book.isbn).", meta: ReplyMeta(intent: "book", focus: book.id))
+        return Reply(text: "\(which) \(Self.title(book)), ISBN \(book.isbn).", meta: ReplyMeta(intent: .book, focus: book.id))
     }
 
     private func availability(_ text: Phrase, _ history: History, _ tools: LibraryTools) throws -> Reply {
@@ -68,24 +68,24 @@ struct Librarian: Assistant {
             book.available
             ? "Yes: “\(book.title)” has \(book.availableCopies) of \(book.copies) \(book.copies == 1 ? "copy" : "copies") available."
             : "No: every copy of “\(book.title)” is on loan right now."
-        return Reply(text: answer, meta: ReplyMeta(intent: "availability", focus: book.id))
+        return Reply(text: answer, meta: ReplyMeta(intent: .availability, focus: book.id))
     }
 
     private func firstQuestion(_ history: History) -> Reply {
-        guard let first = history.messages.first(where: { $0.role == "user" }) else {
-            return Reply(text: "This is the first thing you have asked me.", meta: ReplyMeta(intent: "history"))
+        guard let first = history.messages.first(where: { $0.role == .user }) else {
+            return Reply(text: "This is the first thing you have asked me.", meta: ReplyMeta(intent: .history))
         }
         let quoted =
             first.content.unicodeScalars.count > 300
             ? String(String.UnicodeScalarView(first.content.unicodeScalars.prefix(300))) + "…" : first.content
-        return Reply(text: "You first asked: “\(quoted)”", meta: ReplyMeta(intent: "history"))
+        return Reply(text: "You first asked: “\(quoted)”", meta: ReplyMeta(intent: .history))
     }
 
     private func count(_ history: History) -> Reply {
         let n = history.count
         return Reply(
             text: "Before this message, this conversation had \(n) message\(n == 1 ? "" : "s").",
-            meta: ReplyMeta(intent: "history"))
+            meta: ReplyMeta(intent: .history))
     }
 
     func unresolved(_ history: History) -> Reply {
@@ -93,7 +93,7 @@ struct Librarian: Assistant {
             text: history.latestItems == nil
                 ? "Which book do you mean? Ask me to find some first, for example “books by Fowler”."
                 : "Which book do you mean? Say “the first one”, “the second one” or “it”.",
-            meta: ReplyMeta(intent: "help"))
+            meta: ReplyMeta(intent: .help))
     }
 
     private func help(_ referenced: Bool) -> Reply {
@@ -103,7 +103,7 @@ struct Librarian: Assistant {
                 + "I can search the catalog (“books by Fowler”, “find books about design”), tell you about a listed book "
                 + "(“what was the second one?”, “is it available?”), borrow or return (“borrow the first one”, “return it”), "
                 + "list your loans (“what have I borrowed?”) and recall the conversation (“what did I ask first?”).",
-            meta: ReplyMeta(intent: "help"))
+            meta: ReplyMeta(intent: .help))
     }
 
     static func title(_ book: Book) -> String { "“\(book.title)” by \(book.author) (\(book.year))" }
