@@ -58,19 +58,37 @@ public struct Endpoint: Sendable {
     let scopedParameters: [String: Scope]
     /// On a public endpoint that also takes a credential: the scope that credential must carry.
     let credentialScope: Scope?
+    /// The JSON body type it takes, by name (nil: none), decoded before the handler runs.
+    let body: String?
     /// The handler.
     let handle: @Sendable (Request, RequestContext) throws -> Response
 
     /// Wraps a handler that needs `scope` (nil: public) and accepts the `query` parameters.
     init(
         _ scope: Scope?, query: Set<String> = [], scopedParameters: [String: Scope] = [:], credentialScope: Scope? = nil,
-        _ handle: @escaping @Sendable (Request, RequestContext) throws -> Response
+        bodyName: String? = nil, _ handle: @escaping @Sendable (Request, RequestContext) throws -> Response
     ) {
         self.scope = scope
         self.query = query
         self.scopedParameters = scopedParameters
         self.credentialScope = credentialScope
+        self.body = bodyName
         self.handle = handle
+    }
+
+    /// Wraps a handler that takes a JSON body of type `Body`, decoded strictly before it runs (415,
+    /// 400 or 422 otherwise), so the handler receives a checked value. `ifEmpty` is the body of a
+    /// request that sends none (nil: a body is required).
+    init<Body: RequestBody>(
+        _ scope: Scope?, query: Set<String> = [], credentialScope: Scope? = nil, body: Body.Type, ifEmpty: Body? = nil,
+        _ handle: @escaping @Sendable (Request, RequestContext, Body) throws -> Response
+    ) {
+        self.init(scope, query: query, credentialScope: credentialScope, bodyName: String(describing: Body.self)) {
+            request, context in
+            let decoded: Body
+            if let ifEmpty, request.body.isEmpty { decoded = ifEmpty } else { decoded = try request.decode(Body.self) }
+            return try handle(request, context, decoded)
+        }
     }
 
     /// The policy the route table declares, checked before the handler runs: only the accepted
@@ -85,7 +103,7 @@ public struct Endpoint: Sendable {
 }
 
 /// A JSON request body type with the field names it accepts.
-protocol RequestBody: Decodable {
+protocol RequestBody: Decodable, Sendable {
     /// The accepted top-level fields; any other is a 400. Every body type meets it with a `static let` constant.
     static var fields: Set<String> { get }  // allow-global: a get-only protocol requirement, never stored state
 }

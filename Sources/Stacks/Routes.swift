@@ -12,31 +12,36 @@ enum Routes {
         router.add(.get, "/api/health", Endpoint(nil, HealthHandlers.live))
         router.add(.get, "/api/health/ready", Endpoint(nil, HealthHandlers.ready))
 
-        router.add(.post, "/api/auth/register", Endpoint(nil, credentialScope: .write, AuthHandlers.register))
-        router.add(.post, "/api/auth/login", Endpoint(nil, AuthHandlers.login))
-        router.add(.post, "/api/auth/refresh", Endpoint(nil, AuthHandlers.refresh))
-        router.add(.post, "/api/auth/generate-key", Endpoint(nil, credentialScope: .write, AuthHandlers.generateKey))
-        router.add(.post, "/api/auth/logout", Endpoint(.read, AuthHandlers.logout))
+        router.add(
+            .post, "/api/auth/register", Endpoint(nil, credentialScope: .write, body: RegisterBody.self, AuthHandlers.register))
+        router.add(.post, "/api/auth/login", Endpoint(nil, body: LoginBody.self, AuthHandlers.login))
+        router.add(.post, "/api/auth/refresh", Endpoint(nil, body: RefreshBody.self, AuthHandlers.refresh))
+        router.add(
+            .post, "/api/auth/generate-key",
+            Endpoint(nil, credentialScope: .write, body: GenerateKeyBody.self, AuthHandlers.generateKey))
+        router.add(.post, "/api/auth/logout", Endpoint(.read, body: LogoutBody.self, ifEmpty: LogoutBody(), AuthHandlers.logout))
         router.add(.get, "/api/auth/me", Endpoint(.read, AuthHandlers.me))
         router.add(.get, "/api/auth/keys", Endpoint(.read, AuthHandlers.listKeys))
         router.add(.delete, "/api/auth/keys/{id}", Endpoint(.write, AuthHandlers.revokeKey))
 
         router.add(.get, "/api/books", Endpoint(.read, query: BookListQuery.parameterNames, BookHandlers.list))
-        router.add(.post, "/api/books", Endpoint(.admin, BookHandlers.create))
+        router.add(.post, "/api/books", Endpoint(.admin, body: BookInput.self, BookHandlers.create))
         router.add(.get, "/api/books/{id}", Endpoint(.read, BookHandlers.show))
-        router.add(.patch, "/api/books/{id}", Endpoint(.admin, BookHandlers.update))
+        router.add(.patch, "/api/books/{id}", Endpoint(.admin, body: BookInput.self, BookHandlers.update))
         router.add(.delete, "/api/books/{id}", Endpoint(.admin, BookHandlers.delete))
 
-        router.add(.post, "/api/books/{id}/borrow", Endpoint(.write, LoanHandlers.borrow))
+        router.add(
+            .post, "/api/books/{id}/borrow", Endpoint(.write, body: BorrowBody.self, ifEmpty: BorrowBody(), LoanHandlers.borrow))
         let borrowsQuery: Set<String> = ["status", "limit", "cursor", "member"]
         router.add(
             .get, "/api/borrows", Endpoint(.read, query: borrowsQuery, scopedParameters: ["member": .admin], LoanHandlers.list))
         router.add(.get, "/api/borrows/{id}", Endpoint(.read, LoanHandlers.show))
         router.add(.post, "/api/borrows/{id}/return", Endpoint(.write, LoanHandlers.giveBack))
-        router.add(.post, "/api/borrows/{id}/renew", Endpoint(.write, LoanHandlers.renew))
+        router.add(
+            .post, "/api/borrows/{id}/renew", Endpoint(.write, body: RenewBody.self, ifEmpty: RenewBody(), LoanHandlers.renew))
 
         router.add(.get, "/api/chat", Endpoint(.read, query: ["limit", "cursor"], ChatHandlers.list))
-        router.add(.post, "/api/chat/{id}", Endpoint(.write, ChatHandlers.post))
+        router.add(.post, "/api/chat/{id}", Endpoint(.write, body: ChatBody.self, ChatHandlers.post))
         router.add(.get, "/api/chat/{id}", Endpoint(.read, query: ["limit", "cursor"], ChatHandlers.show))
         router.add(.delete, "/api/chat/{id}", Endpoint(.write, ChatHandlers.delete))
         return router

@@ -63,7 +63,7 @@ struct RefreshBody: RequestBody {
 
 /// `POST /api/auth/logout` (the body is optional).
 struct LogoutBody: RequestBody {
-    let refreshToken: String?
+    var refreshToken: String?
     static let fields: Set<String> = ["refresh_token"]
     private enum CodingKeys: String, CodingKey { case refreshToken = "refresh_token" }
 }

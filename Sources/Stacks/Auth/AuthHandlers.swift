@@ -9,8 +9,8 @@ import Postgres
 enum AuthHandlers {
     /// `POST /api/auth/register`: a new member, or a guest of open-key mode claimed by the holder
     /// of one of its keys (sent as the bearer credential; its other keys are then revoked).
-    static func register(_ request: Request, _ context: RequestContext) throws -> Response {
-        let body = try request.decode(RegisterBody.self).validated()
+    static func register(_ request: Request, _ context: RequestContext, _ body: RegisterBody) throws -> Response {
+        let body = try body.validated()
         let members = MemberStore(connection: try context.connection())
         // A guest's email is claimed with one of its keys (a guest has no password, hence no token).
         var claim: (memberID: Int64, keyID: Int64)?
@@ -38,8 +38,7 @@ enum AuthHandlers {
     }
 
     /// `POST /api/auth/generate-key`: an API key for an email (open mode), a password holder, or the caller.
-    static func generateKey(_ request: Request, _ context: RequestContext) throws -> Response {
-        let body = try request.decode(GenerateKeyBody.self)
+    static func generateKey(_ request: Request, _ context: RequestContext, _ body: GenerateKeyBody) throws -> Response {
         let input = try body.validated()
         let connection = try context.connection()
         let members = MemberStore(connection: connection)
@@ -114,8 +113,7 @@ enum AuthHandlers {
     }
 
     /// `POST /api/auth/login`: an access token and a refresh token for email and password.
-    static func login(_ request: Request, _ context: RequestContext) throws -> Response {
-        let body = try request.decode(LoginBody.self)
+    static func login(_ request: Request, _ context: RequestContext, _ body: LoginBody) throws -> Response {
         let connection = try context.connection()
         let members = MemberStore(connection: connection)
         let hasher = context.config.passwordHasher
@@ -137,25 +135,23 @@ enum AuthHandlers {
     }
 
     /// `POST /api/auth/refresh`: rotates a refresh token.
-    static func refresh(_ request: Request, _ context: RequestContext) throws -> Response {
-        let body = try request.decode(RefreshBody.self)
+    static func refresh(_ request: Request, _ context: RequestContext, _ body: RefreshBody) throws -> Response {
         let pair = try SessionStore(connection: context.connection(), config: context.config, now: context.now).rotate(
             body.refreshToken)
         return noStore(Response.success(pair, message: "Token refreshed"))
     }
 
     /// `POST /api/auth/logout`: revokes the session's refresh family and the access token itself.
-    static func logout(_ request: Request, _ context: RequestContext) throws -> Response {
+    static func logout(_ request: Request, _ context: RequestContext, _ body: LogoutBody) throws -> Response {
         let principal = try context.principal()
         guard case .accessToken(let jti, let expires, let session) = principal.credential else {
             throw Problem.badRequest("Logout ends a token session; revoke an API key with DELETE /api/auth/keys/{id}.")
         }
-        let body = request.body.isEmpty ? nil : try request.decode(LogoutBody.self)
         let connection = try context.connection()
         let sessions = SessionStore(connection: connection, config: context.config, now: context.now)
         try connection.transaction {
             if let session { try sessions.revokeFamily(session) }
-            if let token = body?.refreshToken,
+            if let token = body.refreshToken,
                 let family = try sessions.family(ofRefreshToken: token, memberID: principal.memberID)
             {
                 try sessions.revokeFamily(family)

@@ -25,8 +25,8 @@ enum BookHandlers {
     }
 
     /// `POST /api/books`: adds a book (admin).
-    static func create(_ request: Request, _ context: RequestContext) throws -> Response {
-        let input = try request.decode(BookInput.self).validated(creating: true)
+    static func create(_ request: Request, _ context: RequestContext, _ body: BookInput) throws -> Response {
+        let input = try body.validated(creating: true)
         let book = try BookStore(connection: context.connection()).create(input)
         var response = Response.success(book, message: "Book created", status: .created)
         response.headers.set("Location", "/api/books/\(book.id)")
@@ -35,9 +35,9 @@ enum BookHandlers {
     }
 
     /// `PATCH /api/books/{id}`: changes fields of a book (admin); a stale `If-Match` is 412.
-    static func update(_ request: Request, _ context: RequestContext) throws -> Response {
+    static func update(_ request: Request, _ context: RequestContext, _ body: BookInput) throws -> Response {
         let id = try context.parameters.id("id")
-        let input = try request.decode(BookInput.self).validated(creating: false)
+        let input = try body.validated(creating: false)
         let connection = try context.connection()
         let book = try connection.transaction {
             let store = BookStore(connection: connection)

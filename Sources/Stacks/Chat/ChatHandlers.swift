@@ -15,9 +15,8 @@ enum ChatHandlers {
     static let assistant: any Assistant & Sendable = Librarian()
 
     /// `POST /api/chat/{id}`: the reply to one message.
-    static func post(_ request: Request, _ context: RequestContext) throws -> Response {
+    static func post(_ request: Request, _ context: RequestContext, _ body: ChatBody) throws -> Response {
         let name = try conversationName(context)
-        let body = try request.decode(ChatBody.self)
         var validation = Validation()
         validation.check(
             (1...4000).contains(body.message.unicodeScalars.count) && !body.message.allSatisfy(\.isWhitespace),

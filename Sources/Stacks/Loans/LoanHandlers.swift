@@ -23,9 +23,8 @@ struct RenewBody: RequestBody {
 enum LoanHandlers {
 
     /// `POST /api/books/{id}/borrow`.
-    static func borrow(_ request: Request, _ context: RequestContext) throws -> Response {
+    static func borrow(_ request: Request, _ context: RequestContext, _ body: BorrowBody) throws -> Response {
         let bookID = try context.parameters.id("id")
-        let body = request.body.isEmpty ? BorrowBody() : try request.decode(BorrowBody.self)
         var validation = Validation()
         let days = body.days ?? Loan.defaultDays
         validation.check((1...30).contains(days), "/days", "must be from 1 to 30")
@@ -84,9 +83,8 @@ enum LoanHandlers {
     }
 
     /// `POST /api/borrows/{id}/renew`.
-    static func renew(_ request: Request, _ context: RequestContext) throws -> Response {
+    static func renew(_ request: Request, _ context: RequestContext, _ body: RenewBody) throws -> Response {
         let id = try context.parameters.id("id")
-        let body = request.body.isEmpty ? RenewBody() : try request.decode(RenewBody.self)
         var validation = Validation()
         let days = body.days ?? Loan.defaultDays
         validation.check((1...30).contains(days), "/days", "must be from 1 to 30")
