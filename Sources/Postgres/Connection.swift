@@ -22,6 +22,9 @@ public final class Connection {
     /// statement of the body is refused). Both are cleared when `withCheck` returns.
     private var pendingCheck: SQL?
     private var checkFailure: PostgresError?
+    /// Set when a pipeline could not be completed (half of it queued, or pipeline mode not left):
+    /// the connection is then not used again, and the next request opens a new one.
+    private var abandoned = false
 
     /// Connects with libpq keywords (e.g. `dbname` may be a URL); libpq's PG* environment fills the
     /// rest. With `prepareStatements` false every statement is planned anew (`PQexecParams`).
@@ -46,7 +49,7 @@ public final class Connection {
     deinit { PQfinish(handle) }
 
     /// Whether the connection is still usable.
-    public var isOpen: Bool { PQstatus(handle) == CONNECTION_OK }
+    public var isOpen: Bool { !abandoned && PQstatus(handle) == CONNECTION_OK }
 
     /// Runs one statement with its bound parameters (sent in text format, typed by their Swift
     /// values) and returns its rows. The statement is prepared on first use; `prepared: false`
@@ -57,7 +60,15 @@ public final class Connection {
         if let checkFailure { throw checkFailure }
         if let check = pendingCheck {
             pendingCheck = nil
-            return try pipelined(check, then: sql, prepared: prepared)
+            var checkPassed = false
+            do {
+                return try pipelined(check, then: sql, prepared: prepared, checkPassed: &checkPassed)
+            } catch {
+                // Whatever kept the check from passing (a failed prepare, a dropped connection, the
+                // check itself) counts as its failure: nothing more of the body runs.
+                if !checkPassed && checkFailure == nil { checkFailure = error }
+                throw error
+            }
         }
         let statement = try self.statement(for: sql, prepared: prepared)
         let result = statement.withValues { values in
@@ -131,30 +142,36 @@ public final class Connection {
 
     /// Sends `check` and `sql` in one pipeline and returns the rows of `sql`; if `check` fails,
     /// records and throws its error (and `sql` did not run).
-    private func pipelined(_ check: SQL, then sql: SQL, prepared: Bool) throws(PostgresError) -> [Row] {
-        // Preparing is a round trip of its own, done before the pipeline (once per connection).
+    private func pipelined(
+        _ check: SQL, then sql: SQL, prepared: Bool, checkPassed: inout Bool
+    ) throws(PostgresError) -> [Row] {
+        // Preparing is a round trip of its own, done before the pipeline (once per connection); room
+        // is made for both first, so preparing the second cannot deallocate the first.
+        if statements.count + 2 > Self.maxStatements { try deallocateAll() }
         let first = try statement(for: check, prepared: true)
         let second = try statement(for: sql, prepared: prepared)
         guard PQenterPipelineMode(handle) == 1 else { throw connectionError() }
-        let sent = send(first) && send(second) && PQpipelineSync(handle) == 1
+        guard send(first), send(second), PQpipelineSync(handle) == 1 else {
+            // Part of a pipeline is queued without its Sync: reading would wait for ever.
+            abandoned = true
+            throw connectionError()
+        }
         // Every result is read, up to the sync point, before the pipeline may end.
-        let checkResult = sent ? nextResult() : nil
-        let sqlResult = sent ? nextResult() : nil
+        let checkResult = nextResult()
+        let sqlResult = nextResult()
         defer {
             PQclear(checkResult)
             PQclear(sqlResult)
         }
         while PQexitPipelineMode(handle) != 1 {
-            guard isOpen, let extra = PQgetResult(handle) else { break }
+            guard let extra = PQgetResult(handle) else {
+                abandoned = true
+                break
+            }
             PQclear(extra)
         }
-        guard sent else { throw connectionError() }
-        do {
-            _ = try rows(of: checkResult, from: first)
-        } catch {
-            checkFailure = error
-            throw error
-        }
+        _ = try rows(of: checkResult, from: first)
+        checkPassed = true
         return try rows(of: sqlResult, from: second)
     }
 
@@ -188,15 +205,18 @@ public final class Connection {
         let types: [Oid]
     }
 
+    /// Forgets every prepared statement of this connection.
+    private func deallocateAll() throws(PostgresError) {
+        let cleared = PQexec(handle, "DEALLOCATE ALL")
+        defer { PQclear(cleared) }
+        _ = try rows(of: cleared)
+        statements.removeAll()
+    }
+
     /// The name of the prepared statement for `key`, preparing it now if this connection has not.
     private func statement(_ key: StatementKey) throws(PostgresError) -> String {
         if let name = statements[key] { return name }
-        if statements.count >= Self.maxStatements {
-            let cleared = PQexec(handle, "DEALLOCATE ALL")
-            defer { PQclear(cleared) }
-            _ = try rows(of: cleared)
-            statements.removeAll()
-        }
+        if statements.count >= Self.maxStatements { try deallocateAll() }
         statementsMade += 1
         let name = "s\(statementsMade)"
         let result = PQprepare(handle, name, key.text, Int32(key.types.count), key.types)

@@ -99,4 +99,19 @@ import Testing
         guard case .passed(let result) = outcome else { Issue.record("the check failed"); return }
         #expect(throws: Refused.self) { try result.get() }
     }
+
+    @Test("a first statement that cannot even be prepared counts as a failed check: the rest of the body is refused")
+    func unpreparable() throws {
+        let connection = try Connection(parameters: testDatabaseParameters())
+        let jti = Self.marker("unprepared")
+        var refused = 0
+        let outcome = connection.withCheck(Self.passing) { () throws -> Void in
+            do { try connection.query("SELEC 1") } catch { refused += 1 }
+            do { try insert(jti, connection) } catch { refused += 1 }
+        }
+        guard case .failed = outcome else { Issue.record("the body went on unchecked"); return }
+        #expect(refused == 2)
+        #expect(try !exists(jti, connection))
+        #expect(try connection.query("SELECT 4 AS n").first?.int("n") == 4)
+    }
 }
