@@ -11,7 +11,7 @@ public enum URLEncoding {
             if isUnreserved(byte) {
                 out.append(byte)
             } else {
-                out += [UInt8(ascii: "%"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
+                out += escape(byte).utf8
             }
         }
         return String(decoding: out, as: UTF8.self)
@@ -33,7 +33,6 @@ public enum URLEncoding {
 
     /// One byte as a `%XX` escape (upper-case hex).
     public static func escape(_ byte: UInt8) -> String {
-        let digits = Array("0123456789ABCDEF".unicodeScalars)
-        return "%" + String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 0x0F)])
+        String(decoding: [UInt8(ascii: "%"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]], as: UTF8.self)
     }
 }
