@@ -1,7 +1,7 @@
--- Demo catalog: the original demo's three books, then real titles. Re-runnable: existing ISBNs are kept.
-INSERT INTO books (title, author, isbn, year, copies, available_copies)
-SELECT title, author, isbn, year, copies, copies
-FROM (VALUES
+-- Demo catalog: the original demo's three books, then real titles, each copy an item with the
+-- barcode <isbn>-<n>. Re-runnable: existing ISBNs are kept. A book starts with no copies; its items'
+-- trigger counts them in.
+WITH seed(title, author, isbn, year, copies, ord) AS (VALUES
     ('Design Patterns: Elements of Reusable Object-Oriented Software', 'Erich Gamma, Richard Helm, Ralph Johnson, John Vlissides', '0201633612', 1994, 3, 1),
     ('Refactoring: Improving the Design of Existing Code', 'Martin Fowler', '0201485672', 1999, 2, 2),
     ('Domain-Driven Design: Tackling Complexity in the Heart of Software', 'Eric Evans', '0321125215', 2003, 2, 3),
@@ -506,6 +506,14 @@ FROM (VALUES
     ('Development as Freedom', 'Amartya Sen', '0385720270', 1999, 1, 502),
     ('The End of Poverty', 'Jeffrey D. Sachs', '0143036580', 2005, 5, 503),
     ('Predictably Irrational', 'Dan Ariely', '0061353248', 2008, 1, 504)
-) AS seed(title, author, isbn, year, copies, ord)
-ORDER BY ord
-ON CONFLICT (isbn) DO NOTHING;
+),
+added AS (
+    INSERT INTO books (title, author, isbn, year, copies, available_copies)
+    SELECT title, author, isbn, year, 0, 0 FROM seed ORDER BY ord
+    ON CONFLICT (isbn) DO NOTHING
+    RETURNING id, isbn
+)
+INSERT INTO items (book_id, barcode)
+SELECT added.id, added.isbn || '-' || n
+FROM added JOIN seed USING (isbn), generate_series(1, seed.copies) AS n
+ORDER BY added.id, n;

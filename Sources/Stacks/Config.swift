@@ -48,6 +48,14 @@ public struct Config: Sendable, Equatable {
     public var idempotencyTTL: Int
     /// Messages a conversation may hold (each post stores two); past it a post is a 409.
     public var chatMaxMessages: Int
+    /// Open holds (waiting or awaiting pickup) a member may have at once.
+    public var maxHolds: Int
+    /// How long a captured copy waits on the hold shelf for its holder, in seconds.
+    public var holdPickupSeconds: Double
+    /// How long a job runner with nothing due waits before it looks again, in milliseconds.
+    public var jobsPollMS: Int
+    /// Attempts a failing job gets before it is `dead`.
+    public var jobsMaxAttempts: Int
     /// Whether statements are prepared once per connection (off behind pgbouncer before 1.21).
     public var preparedStatements: Bool
     /// libpq connection keywords (`dbname` holds `DATABASE_URL` when set).
@@ -61,12 +69,13 @@ public struct Config: Sendable, Equatable {
         "STACKS_JWT_KEYS", "STACKS_MAX_REQUESTS", "STACKS_MAX_BODY", "STACKS_STATEMENT_TIMEOUT_MS",
         "STACKS_OPEN_KEYS", "STACKS_JWT_ISSUER", "STACKS_JWT_AUDIENCE", "STACKS_ACCESS_TTL", "STACKS_REFRESH_TTL",
         "STACKS_REFRESH_GRACE", "STACKS_MAX_LOANS", "STACKS_MAX_RENEWALS", "STACKS_IDEMPOTENCY_TTL",
-        "STACKS_PREPARED_STATEMENTS", "STACKS_CHAT_MAX_MESSAGES",
+        "STACKS_PREPARED_STATEMENTS", "STACKS_CHAT_MAX_MESSAGES", "STACKS_MAX_HOLDS", "STACKS_HOLD_PICKUP_DAYS",
+        "STACKS_JOBS_POLL_MS", "STACKS_JOBS_MAX_ATTEMPTS",
     ]
     /// Names the deploy scripts read; the worker accepts them and ignores them.
     static let deploymentNames: Set<String> = [
         "STACKS_HOME", "STACKS_PORT", "STACKS_PG_PORT", "STACKS_WORKERS", "STACKS_BIN", "STACKS_MODE",
-        "STACKS_APP_ROLE",
+        "STACKS_APP_ROLE", "STACKS_RUNNERS",
     ]
 
     /// Reads and validates the configuration from an environment dictionary.
@@ -93,6 +102,10 @@ public struct Config: Sendable, Equatable {
         idempotencyTTL = try Self.integer(environment, "STACKS_IDEMPOTENCY_TTL", default: 86_400, in: 60...2_592_000)
         preparedStatements = try Self.boolean(environment, "STACKS_PREPARED_STATEMENTS", default: true)
         chatMaxMessages = try Self.integer(environment, "STACKS_CHAT_MAX_MESSAGES", default: 1000, in: 2...1_000_000)
+        maxHolds = try Self.integer(environment, "STACKS_MAX_HOLDS", default: 10, in: 1...1000)
+        holdPickupSeconds = try Self.days(environment, "STACKS_HOLD_PICKUP_DAYS", default: 7, in: 0.000_01...365)
+        jobsPollMS = try Self.integer(environment, "STACKS_JOBS_POLL_MS", default: 1000, in: 10...60_000)
+        jobsMaxAttempts = try Self.integer(environment, "STACKS_JOBS_MAX_ATTEMPTS", default: 10, in: 1...100)
         databaseParameters = [
             "application_name": "stacks-fcgi",
             "connect_timeout": "3",
@@ -134,6 +147,18 @@ public struct Config: Sendable, Equatable {
                 description: "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
         }
         return number
+    }
+
+    /// A number of days, fractions allowed (so that tests can use seconds), as seconds.
+    private static func days(
+        _ environment: [String: String], _ name: String, default value: Double, in range: ClosedRange<Double>
+    ) throws(ConfigError) -> Double {
+        guard let text = environment[name], !text.isEmpty else { return value * 86_400 }
+        guard text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }), let number = Double(text), range.contains(number)
+        else {
+            throw ConfigError(description: "\(name) must be a number of days, at least 0.00001 and at most 365, not '\(text)'")
+        }
+        return number * 86_400
     }
 
     private static func text(_ environment: [String: String], _ name: String, default value: String) throws(ConfigError) -> String
