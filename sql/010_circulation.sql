@@ -3,7 +3,8 @@
 -- The rules live here, in constraints, triggers and a few functions the workers call, so that no
 -- worker can break them by checking first and writing after:
 -- * `books.copies` (items available, on loan or on the hold shelf) and `books.available_copies`
---   (items available) are moved by a trigger on `items` in the statement that moves the item;
+--   (items available) are moved by a trigger on `items` in the statement that moves the item, and
+--   checked against the items at commit;
 -- * an item is `on_loan` exactly when one active loan holds it, and `on_hold_shelf` exactly when
 --   one hold awaiting pickup holds it (checked at commit);
 -- * a fulfilled hold names a loan of its own member (the held copy goes to nobody else);
@@ -13,12 +14,14 @@
 -- Every transaction that changes items, loans or holds of a book locks the book's row first.
 
 CREATE SEQUENCE item_barcodes;
+CREATE FUNCTION next_item_barcode() RETURNS text
+LANGUAGE sql AS $$ SELECT 'S' || lpad(nextval('item_barcodes')::text, 10, '0') $$;
 
 CREATE TABLE items (
     id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     book_id    bigint NOT NULL REFERENCES books (id) ON DELETE CASCADE,
     -- Generated barcodes are S + 10 digits; a barcode given by a librarian may not take that form.
-    barcode    text NOT NULL UNIQUE DEFAULT ('S' || lpad(nextval('item_barcodes')::text, 10, '0'))
+    barcode    text NOT NULL UNIQUE DEFAULT next_item_barcode()
                CHECK (barcode ~ '^[A-Za-z0-9][A-Za-z0-9.-]{0,39}$'),
     status     text NOT NULL DEFAULT 'available'
                CHECK (status IN ('available', 'on_loan', 'on_hold_shelf', 'lost', 'withdrawn')),
@@ -77,6 +80,43 @@ $$;
 CREATE TRIGGER items_counters AFTER INSERT OR DELETE OR UPDATE OF status, book_id ON items
 FOR EACH ROW EXECUTE FUNCTION items_move_counters();
 
+-- A book inserted the way earlier seeds did (`copies = N`) gets N available items with generated
+-- barcodes, so psql seeds of the old form keep working; the counters then come from the items.
+CREATE FUNCTION books_copies_as_items() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.copies > 0 THEN
+        UPDATE books SET copies = 0, available_copies = 0 WHERE id = NEW.id;
+        INSERT INTO items (book_id) SELECT NEW.id FROM generate_series(1, NEW.copies);
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER books_copies_as_items AFTER INSERT ON books
+FOR EACH ROW EXECUTE FUNCTION books_copies_as_items();
+
+-- At commit, a book's counters are what its items say; a statement that moved a counter without
+-- an item (or an item without its counter) rolls back.
+CREATE FUNCTION books_check_counters() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    counted integer;
+    counted_available integer;
+BEGIN
+    SELECT count(*) FILTER (WHERE status IN ('available', 'on_loan', 'on_hold_shelf')),
+           count(*) FILTER (WHERE status = 'available')
+    INTO counted, counted_available
+    FROM items WHERE book_id = NEW.id;
+    IF EXISTS (SELECT FROM books WHERE id = NEW.id AND (copies, available_copies) <> (counted, counted_available)) THEN
+        RAISE EXCEPTION 'the counters of book % disagree with its items (% copies, % available)',
+            NEW.id, counted, counted_available USING ERRCODE = '23514';
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE CONSTRAINT TRIGGER books_counters AFTER INSERT OR UPDATE OF copies, available_copies ON books
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION books_check_counters();
+
 CREATE TABLE holds (
     id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     book_id           bigint NOT NULL REFERENCES books (id) ON DELETE CASCADE,
@@ -130,10 +170,13 @@ BEGIN
     IF TG_OP = 'UPDATE' AND OLD.item_id IS DISTINCT FROM NEW.item_id AND OLD.item_id IS NOT NULL THEN
         PERFORM check_item_circulation(OLD.item_id);
     END IF;
-    IF TG_TABLE_NAME = 'holds' AND NEW.status = 'fulfilled' AND NOT EXISTS (
-        SELECT FROM loans l WHERE l.id = NEW.loan_id AND l.member_id = NEW.member_id AND l.book_id = NEW.book_id)
-    THEN
-        RAISE EXCEPTION 'hold % is fulfilled without a loan of its member', NEW.id USING ERRCODE = '23514';
+    IF TG_TABLE_NAME = 'holds' THEN
+        -- (a separate IF: PL/pgSQL may evaluate both sides of an AND, and loans have no status)
+        IF NEW.status = 'fulfilled' AND NOT EXISTS (
+            SELECT FROM loans l WHERE l.id = NEW.loan_id AND l.member_id = NEW.member_id AND l.book_id = NEW.book_id)
+        THEN
+            RAISE EXCEPTION 'hold % is fulfilled without a loan of its member', NEW.id USING ERRCODE = '23514';
+        END IF;
     END IF;
     RETURN NULL;
 END

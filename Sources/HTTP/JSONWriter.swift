@@ -89,6 +89,12 @@ public struct JSONWriter {
         if let value { integer(value) } else { null() }
     }
 
+    /// An integer member, `null` when nil.
+    public mutating func field(_ name: StaticString, _ value: Int?) {
+        key(name)
+        if let value { integer(Int64(value)) } else { null() }
+    }
+
     /// A boolean member.
     public mutating func field(_ name: StaticString, _ value: Bool) {
         key(name)
@@ -100,6 +106,12 @@ public struct JSONWriter {
     public mutating func field(_ name: StaticString, _ value: some JSONWritable) {
         key(name)
         value.write(to: &self)
+    }
+
+    /// A member whose value writes itself, `null` when nil.
+    public mutating func field(_ name: StaticString, _ value: (some JSONWritable)?) {
+        key(name)
+        if let value { value.write(to: &self) } else { null() }
     }
 
     /// A string value: quote, backslash and control characters escaped, the rest (`/` and all

@@ -25,6 +25,11 @@ public struct RequestContext {
         try database.connection()
     }
 
+    /// The hold shelf of this connection, with the configured pickup period.
+    func shelf() throws -> HoldShelf {
+        HoldShelf(connection: try connection(), pickupSeconds: config.holdPickupSeconds)
+    }
+
     /// The authenticated caller; a 401 on a public endpoint that was not given one.
     func principal() throws -> Principal {
         guard let caller else { throw AuthError.missingCredential }

@@ -1,5 +1,5 @@
 // Every error → problem mapping in one table, as PostgREST's Error.hs: the features throw domain
-// errors (AuthError, BookError, LoanError, IdempotencyError, ChatError) and the database throws
+// errors (AuthError, BookError, LoanError, HoldError, ItemError, IdempotencyError, ChatError) and the database throws
 // SQLSTATEs; this file alone decides the kind (ProblemCatalogue.swift), the sentence a client
 // sees and the headers. The log line gets the underlying detail of what the client must not see.
 import HTTP
@@ -14,6 +14,8 @@ enum ErrorCatalogue {
         case let error as AuthError: (problem(error), nil)
         case let error as BookError: (problem(error), nil)
         case let error as LoanError: (problem(error), nil)
+        case let error as HoldError: (problem(error), nil)
+        case let error as ItemError: (problem(error), nil)
         case let error as IdempotencyError: (problem(error), nil)
         case let error as ChatError: (problem(error), nil)
         case let error as PostgresError: (problem(error), error.description)
@@ -74,13 +76,55 @@ enum ErrorCatalogue {
 
     static func problem(_ error: LoanError) -> Problem {
         switch error {
-        case .noCopyFree: Problem(.conflict, detail: "Every copy of this book is on loan.")
+        case .noCopyFree:
+            Problem(
+                .conflict,
+                detail: "Every copy of this book is on loan or held for a member in its queue; "
+                    + "place a hold (POST /api/books/{id}/holds) to join the queue.")
         case .limitReached(let max):
             Problem(.conflict, detail: "You already have \(max) active loans, the limit; return one first.")
         case .notFound(let id): Problem.notFound("You have no loan with id \(id).")
         case .alreadyReturned(let at): Problem(.conflict, detail: "This loan was already returned at \(at ?? "an earlier time").")
         case .overdue: Problem(.conflict, detail: "This loan is overdue and cannot be renewed; return the book.")
         case .renewalLimit(let count): Problem(.conflict, detail: "This loan was already renewed \(count) times, the limit.")
+        case .holdsWaiting:
+            Problem(.conflict, detail: "Members are waiting for this book, so the loan cannot be renewed; return it by its due date.")
+        case .heldForAnother: Problem(.conflict, detail: "This copy is on the hold shelf for another member.")
+        case .itemOnLoan(let due):
+            Problem(.conflict, detail: "This copy is already on loan\(due.map { ", due back \($0)" } ?? ""); check it in first.")
+        case .itemUnavailable(let status):
+            Problem(.conflict, detail: "This copy is marked \(status) and cannot be lent; mark it available first.")
+        case .memberLimitReached(let email, let max):
+            Problem(.conflict, detail: "\(email) already has \(max) active loans, the limit; a loan must be returned first.")
+        case .notOnLoan(let barcode, let status):
+            Problem(.conflict, detail: "Copy \(barcode) is not on loan (it is \(status)); there is nothing to check in.")
+        }
+    }
+
+    static func problem(_ error: HoldError) -> Problem {
+        switch error {
+        case .notFound(let id): Problem.notFound("You have no hold with id \(id).")
+        case .alreadyOpen: Problem(.conflict, detail: "You already have an open hold on this book.")
+        case .onLoan: Problem(.conflict, detail: "You have this book on loan; a hold is for a book you do not have.")
+        case .limitReached(let max):
+            Problem(.conflict, detail: "You already have \(max) open holds, the limit; cancel one first.")
+        case .closed(let status): Problem(.conflict, detail: "This hold is \(status.rawValue) and can no longer change.")
+        case .notWaiting:
+            Problem(
+                .conflict, detail: "A copy waits on the hold shelf for this hold; borrow it or cancel the hold instead of suspending it.")
+        }
+    }
+
+    static func problem(_ error: ItemError) -> Problem {
+        switch error {
+        case .notFound(let barcode): Problem.notFound("No copy has the barcode '\(barcode)'.")
+        case .duplicateBarcode(let barcode): Problem(.conflict, detail: "Another copy already has the barcode '\(barcode)'.")
+        case .cannotChange(let from, let to):
+            Problem(
+                .conflict,
+                detail: from == .onLoan
+                    ? "This copy is on loan; check it in (POST /api/desk/checkin) before marking it \(to.rawValue)."
+                    : "This copy waits on the hold shelf for a member; mark it lost or withdrawn, or let the hold run its course.")
         }
     }
 

@@ -40,6 +40,22 @@ enum Routes {
         router.add(
             .post, "/api/borrows/{id}/renew", Endpoint(.write, body: RenewBody.self, ifEmpty: RenewBody(), LoanHandlers.renew))
 
+        router.add(.get, "/api/books/{id}/items", Endpoint(.read, ItemHandlers.list))
+        router.add(.post, "/api/books/{id}/items", Endpoint(.admin, body: NewItemBody.self, ifEmpty: NewItemBody(), ItemHandlers.create))
+        router.add(.get, "/api/items/{barcode}", Endpoint(.admin, ItemHandlers.show))
+        router.add(.patch, "/api/items/{barcode}", Endpoint(.admin, body: ItemPatchBody.self, ItemHandlers.update))
+
+        router.add(
+            .post, "/api/books/{id}/holds", Endpoint(.write, body: PlaceHoldBody.self, ifEmpty: PlaceHoldBody(), HoldHandlers.place))
+        let holdsQuery: Set<String> = ["status", "book_id", "limit", "cursor"]
+        router.add(.get, "/api/holds", Endpoint(.read, query: holdsQuery, scopedParameters: ["book_id": .admin], HoldHandlers.list))
+        router.add(.get, "/api/holds/{id}", Endpoint(.read, HoldHandlers.show))
+        router.add(.patch, "/api/holds/{id}", Endpoint(.write, body: HoldPatchBody.self, HoldHandlers.update))
+        router.add(.delete, "/api/holds/{id}", Endpoint(.write, HoldHandlers.cancel))
+
+        router.add(.post, "/api/desk/checkout", Endpoint(.admin, body: DeskCheckoutBody.self, DeskHandlers.checkout))
+        router.add(.post, "/api/desk/checkin", Endpoint(.admin, body: DeskCheckinBody.self, DeskHandlers.checkin))
+
         router.add(.get, "/api/chat", Endpoint(.read, query: ["limit", "cursor"], ChatHandlers.list))
         router.add(.post, "/api/chat/{id}", Endpoint(.write, body: ChatBody.self, ChatHandlers.post))
         router.add(.get, "/api/chat/{id}", Endpoint(.read, query: ["limit", "cursor"], ChatHandlers.show))

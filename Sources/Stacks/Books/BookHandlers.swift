@@ -43,7 +43,10 @@ enum BookHandlers {
             let store = BookStore(connection: connection)
             guard let current = try store.book(id: id, locking: true) else { throw BookError.notFound(id) }
             try Conditional.checkIfMatch(request, current: current.etag)
-            return try store.update(current, with: input)
+            let updated = try store.update(current, with: input)
+            // New copies go to the waiting holds first.
+            guard updated.copies > current.copies, try !context.shelf().capture(bookID: id).isEmpty else { return updated }
+            return try store.book(id: id) ?? updated
         }
         var response = Response.success(book, message: "Book updated")
         response.headers.set("ETag", book.etag)

@@ -14,40 +14,65 @@ struct BookStore {
         .first.map(Book.init(row:))
     }
 
-    /// Inserts a validated new book with every copy available.
+    /// Inserts a validated new book with its copies as available items (generated barcodes).
     func create(_ input: BookInput) throws -> Book {
         do {
-            let rows = try connection.query(
-                """
-                INSERT INTO books (title, author, isbn, year, copies, available_copies)
-                VALUES (\(input.title), \(input.author), \(input.isbn), \(input.year), \(input.copies), \(input.copies))
-                RETURNING \(fragment: Book.columns)
-                """)
-            return try Book(row: rows[0])
-        } catch {
-            if error.sqlState == .uniqueViolation { throw BookError.duplicateISBN }
-            throw error
+            return try connection.transaction {
+                let rows = try connection.query(
+                    """
+                    INSERT INTO books (title, author, isbn, year, copies, available_copies)
+                    VALUES (\(input.title), \(input.author), \(input.isbn), \(input.year), 0, 0)
+                    RETURNING id
+                    """)
+                let id = try rows[0].int64("id")
+                try addItems(bookID: id, count: input.copies ?? 0)
+                guard let book = try book(id: id) else { throw BookError.notFound(id) }
+                return book
+            }
+        } catch let error as PostgresError where error.sqlState == .uniqueViolation && error.constraint == "books_isbn_key" {
+            throw BookError.duplicateISBN
         }
     }
 
-    /// Applies a validated change to a locked book; copies keep the loans already out.
+    /// Adds `count` available items with generated barcodes (the items' trigger counts them in).
+    func addItems(bookID: Int64, count: Int) throws {
+        guard count > 0 else { return }
+        try connection.query("INSERT INTO items (book_id) SELECT \(bookID) FROM generate_series(1, \(count)::int)")
+    }
+
+    /// Sets the number of circulating copies of a locked book: new items, or available ones
+    /// withdrawn (the newest first); 409 when fewer are available than must go.
+    func setCopies(of current: Book, to copies: Int) throws {
+        if copies > current.copies { return try addItems(bookID: current.id, count: copies - current.copies) }
+        guard copies < current.copies else { return }
+        let withdrawn = try connection.query(
+            """
+            UPDATE items SET status = 'withdrawn', updated_at = now()
+            WHERE id IN (SELECT id FROM items WHERE book_id = \(current.id) AND status = 'available'
+                         ORDER BY id DESC LIMIT \(current.copies - copies))
+            RETURNING id
+            """)
+        guard withdrawn.count == current.copies - copies else { throw BookError.onLoan(current.copies - current.availableCopies) }
+    }
+
+    /// Applies a validated change to a locked book; copies keep the loans already out and the
+    /// copies on the hold shelf.
     func update(_ current: Book, with input: BookInput) throws -> Book {
         let onLoan = current.copies - current.availableCopies
         if let copies = input.copies, copies < onLoan { throw BookError.onLoan(onLoan) }
         do {
-            let rows = try connection.query(
+            try connection.query(
                 """
                 UPDATE books
                 SET title = coalesce(\(input.title), title), author = coalesce(\(input.author), author),
-                    isbn = coalesce(\(input.isbn), isbn), year = coalesce(\(input.year)::int, year),
-                    copies = coalesce(\(input.copies)::int, copies),
-                    available_copies = coalesce(\(input.copies)::int, copies) - (copies - available_copies), updated_at = now()
-                WHERE id = \(current.id) RETURNING \(fragment: Book.columns)
+                    isbn = coalesce(\(input.isbn), isbn), year = coalesce(\(input.year)::int, year), updated_at = now()
+                WHERE id = \(current.id)
                 """)
-            return try Book(row: rows[0])
-        } catch {
-            if error.sqlState == .uniqueViolation { throw BookError.duplicateISBN }
-            throw error
+            if let copies = input.copies { try setCopies(of: current, to: copies) }
+            guard let book = try book(id: current.id) else { throw BookError.notFound(current.id) }
+            return book
+        } catch let error as PostgresError where error.sqlState == .uniqueViolation && error.constraint == "books_isbn_key" {
+            throw BookError.duplicateISBN
         }
     }
 

@@ -26,10 +26,13 @@ struct DatabaseLibraryTools: LibraryTools {
 
     func borrow(bookID: Int64) throws -> Loan {
         try LoanStore(connection: connection).checkOut(
-            bookID: bookID, memberID: memberID, borrowerName: nil, days: Loan.defaultDays, maxLoans: config.maxLoans)
+            bookID: bookID, memberID: memberID, borrowerName: nil, days: Loan.defaultDays, maxLoans: config.maxLoans,
+            shelf: shelf)
     }
 
     func giveBack(loanID: Int64) throws -> Loan {
-        try LoanStore(connection: connection).checkIn(loanID: loanID, memberID: memberID)
+        try LoanStore(connection: connection).checkIn(loanID: loanID, memberID: memberID, shelf: shelf)
     }
+
+    private var shelf: HoldShelf { HoldShelf(connection: connection, pickupSeconds: config.holdPickupSeconds) }
 }

@@ -14,30 +14,35 @@ struct Loan: JSONWritable, Equatable, Sendable {
     let returned: Bool
     let returnedAt: String?
     let renewals: Int
+    /// The barcode of the copy lent (nil when the book was deleted since).
+    let barcode: String?
     /// `active`, `overdue` or `returned`.
     let status: LoanStatus
 
     /// The loan period when a borrow names none, in days.
     static let defaultDays = 14
 
-    /// The columns `init(row:)` reads, from loan rows named `l` joined to their member `m`.
+    /// The columns `init(row:)` reads, from loan rows named `l` joined to their member `m` and item `it`.
     static let columns: SQL = """
-        l.id, l.book_id, l.book_title, l.borrower_name, m.email AS borrower_email,
+        l.id, l.book_id, it.barcode, l.book_title, l.borrower_name, m.email AS borrower_email,
         \(fragment: SQLTime.iso("l.borrowed_at")) AS borrow_date, \(fragment: SQLTime.iso("l.due_at")) AS due_date,
         l.returned_at IS NOT NULL AS returned, \(fragment: SQLTime.iso("l.returned_at")) AS returned_at, l.renewals,
         CASE WHEN l.returned_at IS NOT NULL THEN 'returned' WHEN l.due_at < now() THEN 'overdue' ELSE 'active' END AS status
         """
 
     /// The SELECT that `init(row:)` reads, ending in its FROM clause (alias `l` for loans).
-    static let select: SQL = "SELECT \(fragment: columns) FROM loans l JOIN members m ON m.id = l.member_id"
+    static let select: SQL = "SELECT \(fragment: columns) FROM loans l \(fragment: joins)"
+
+    /// The joins `columns` reads from, after a FROM that names the loans `l`.
+    static let joins: SQL = "JOIN members m ON m.id = l.member_id LEFT JOIN items it ON it.id = l.item_id"
 
     /// The loans a data-modifying statement returns (`… RETURNING *`), read as `init(row:)` reads them.
     static func returned(by statement: SQL) -> SQL {
-        "WITH l AS (\(fragment: statement)) SELECT \(fragment: columns) FROM l JOIN members m ON m.id = l.member_id"
+        "WITH l AS (\(fragment: statement)) SELECT \(fragment: columns) FROM l \(fragment: joins)"
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, returned, renewals, status
+        case id, returned, renewals, status, barcode
         case bookID = "book_id"
         case bookTitle = "book_title"
         case borrowerName = "borrower_name"
@@ -49,6 +54,7 @@ struct Loan: JSONWritable, Equatable, Sendable {
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(barcode, forKey: .barcode)
         try container.encode(id, forKey: .id)
         try container.encode(bookID, forKey: .bookID)
         try container.encode(bookTitle, forKey: .bookTitle)
@@ -65,6 +71,7 @@ struct Loan: JSONWritable, Equatable, Sendable {
     /// Writes the fields in sorted order, as `encode(to:)` gives them.
     func write(to json: inout JSONWriter) {
         json.object { json in
+            json.field("barcode", barcode)
             json.field("book_id", bookID)
             json.field("book_title", bookTitle)
             json.field("borrow_date", borrowDate)
@@ -93,6 +100,7 @@ extension Loan {
         returned = try row.bool("returned")
         returnedAt = row["returned_at"]
         renewals = try row.int("renewals")
+        barcode = row["barcode"]
         let statusText = try row.string("status")
         guard let status = LoanStatus(rawValue: statusText) else {
             throw PostgresError(.server(SQLState("XX000")), message: "unknown loan status '\(statusText)'")

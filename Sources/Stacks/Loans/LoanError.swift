@@ -14,4 +14,16 @@ enum LoanError: Error, Equatable {
     case overdue
     /// The loan was renewed this many times, the limit (409).
     case renewalLimit(Int)
+    /// Members wait for this book, so its loans are not renewed (409).
+    case holdsWaiting
+    /// The copy is on the hold shelf for another member (409).
+    case heldForAnother
+    /// The copy is already on loan, due back then (409).
+    case itemOnLoan(due: String?)
+    /// The copy cannot circulate: `lost` or `withdrawn` (409).
+    case itemUnavailable(String)
+    /// The member named at the desk has this many active loans, the limit (409).
+    case memberLimitReached(email: String, max: Int)
+    /// The copy is not on loan, so there is nothing to check in (409).
+    case notOnLoan(barcode: String, status: String)
 }

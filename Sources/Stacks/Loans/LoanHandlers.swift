@@ -32,7 +32,7 @@ enum LoanHandlers {
         try validation.finish()
         let loan = try LoanStore(connection: context.connection()).checkOut(
             bookID: bookID, memberID: context.principal().memberID, borrowerName: name, days: days,
-            maxLoans: context.config.maxLoans)
+            maxLoans: context.config.maxLoans, shelf: context.shelf())
         var response = Response.success(loan, message: "Borrowed '\(loan.bookTitle)' until \(loan.dueDate)", status: .created)
         response.headers.set("Location", "/api/borrows/\(loan.id)")
         return response
@@ -78,7 +78,8 @@ enum LoanHandlers {
     /// `POST /api/borrows/{id}/return`.
     static func giveBack(_ request: Request, _ context: RequestContext) throws -> Response {
         let id = try context.parameters.id("id")
-        let loan = try LoanStore(connection: context.connection()).checkIn(loanID: id, memberID: context.principal().memberID)
+        let loan = try LoanStore(connection: context.connection()).checkIn(
+            loanID: id, memberID: context.principal().memberID, shelf: context.shelf())
         return Response.success(loan, message: "Returned '\(loan.bookTitle)'")
     }
 

@@ -1,0 +1,23 @@
+// The two steps every circulation write of a book shares: the book's row lock, taken before any
+// item, loan or hold of that book is touched (one lock order, so two writers never deadlock), and
+// capture — free copies go to the first waiting, not suspended holds (sql/010's capture_holds).
+import Postgres
+
+/// Locks books and captures copies for their holds, inside the caller's transaction.
+struct HoldShelf {
+    let connection: Connection
+    /// How long a captured copy waits for its holder, in seconds.
+    let pickupSeconds: Double
+
+    /// Locks the book's row until the transaction ends; false when there is no such book.
+    static func lockBook(_ id: Int64, on connection: Connection) throws -> Bool {
+        try !connection.query("SELECT FROM books WHERE id = \(id) FOR UPDATE").isEmpty
+    }
+
+    /// Gives the book's free copies to its first eligible waiting holds; the holds captured.
+    @discardableResult
+    func capture(bookID: Int64) throws -> [Int64] {
+        try connection.query("SELECT h FROM capture_holds(\(bookID), make_interval(secs => \(pickupSeconds))) AS h")
+            .map { try $0.int64("h") }
+    }
+}
