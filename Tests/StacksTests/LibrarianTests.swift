@@ -45,14 +45,15 @@ final class RecordingLibrary: LibraryTools {
         loans[index] = Loan(
             id: loan.id, bookID: loan.bookID, bookTitle: loan.bookTitle, borrowerName: loan.borrowerName,
             borrowerEmail: loan.borrowerEmail, borrowDate: loan.borrowDate, dueDate: loan.dueDate, returned: true,
-            returnedAt: "2026-12-02T09:00:00Z", renewals: loan.renewals, status: .returned)
+            returnedAt: "2026-12-02T09:00:00Z", renewals: loan.renewals, barcode: loan.barcode, status: .returned)
         return loans[index]
     }
 
     static func loan(id: Int64, book: Book, due: String) -> Loan {
         Loan(
             id: id, bookID: book.id, bookTitle: book.title, borrowerName: "Reader", borrowerEmail: "reader@example.org",
-            borrowDate: "2026-12-01T09:00:00Z", dueDate: due, returned: false, returnedAt: nil, renewals: 0, status: .active)
+            borrowDate: "2026-12-01T09:00:00Z", dueDate: due, returned: false, returnedAt: nil, renewals: 0, barcode: "\(book.isbn)-1",
+            status: .active)
     }
 }
 

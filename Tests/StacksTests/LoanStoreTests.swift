@@ -28,6 +28,8 @@ extension CatalogWriters {
                     """)[0].int64("id")
             }
 
+            var shelf: HoldShelf { HoldShelf(connection: connection, pickupSeconds: 60) }
+
             func remove() {
                 _ = try? connection.query("DELETE FROM members WHERE id = \(memberID)")
                 _ = try? connection.query("DELETE FROM books WHERE id = \(bookID)")
@@ -46,7 +48,7 @@ extension CatalogWriters {
             defer { fixture.remove() }
             let store = LoanStore(connection: fixture.connection)
             let loan = try store.checkOut(
-                bookID: fixture.bookID, memberID: fixture.memberID, borrowerName: nil, days: 7, maxLoans: 5)
+                bookID: fixture.bookID, memberID: fixture.memberID, borrowerName: nil, days: 7, maxLoans: 5, shelf: fixture.shelf)
             #expect(loan.bookID == fixture.bookID && loan.bookTitle == "Loan Store Test" && loan.borrowerName == "Loan Tester")
             #expect(loan.status == .active && !loan.returned && loan.renewals == 0 && loan.borrowerEmail.hasPrefix("loans-"))
             #expect(try fixture.available == 1)
@@ -55,15 +57,15 @@ extension CatalogWriters {
             let renewed = try store.renew(loanID: loan.id, memberID: fixture.memberID, days: 3, maxRenewals: 2)
             #expect(renewed.id == loan.id && renewed.renewals == 1 && renewed.dueDate > loan.dueDate)
 
-            let returned = try store.checkIn(loanID: loan.id, memberID: fixture.memberID)
+            let returned = try store.checkIn(loanID: loan.id, memberID: fixture.memberID, shelf: fixture.shelf)
             #expect(returned.id == loan.id && returned.returned && returned.status == .returned && returned.returnedAt != nil)
             #expect(try fixture.available == 2)
             #expect(try store.loan(id: loan.id, memberID: fixture.memberID) == returned)
             #expect(throws: LoanError.alreadyReturned(at: returned.returnedAt)) {
-                try store.checkIn(loanID: loan.id, memberID: fixture.memberID)
+                try store.checkIn(loanID: loan.id, memberID: fixture.memberID, shelf: fixture.shelf)
             }
             #expect(throws: LoanError.notFound(loan.id)) {
-                try store.checkIn(loanID: loan.id, memberID: fixture.memberID + 1_000_000_000)
+                try store.checkIn(loanID: loan.id, memberID: fixture.memberID + 1_000_000_000, shelf: fixture.shelf)
             }
         }
 
@@ -77,19 +79,19 @@ extension CatalogWriters {
             let connection = fixture.connection
             try connection.query(
                 """
-                INSERT INTO loans (book_id, member_id, copy_no, book_title, borrower_name, due_at)
-                VALUES (\(fixture.bookID), \(fixture.memberID), 1, 'Still Out', 'Loan Tester', now() + interval '9 days')
+                INSERT INTO loans (book_id, member_id, book_title, borrower_name, due_at)
+                VALUES (\(fixture.bookID), \(fixture.memberID), 'Still Out', 'Loan Tester', now() + interval '9 days')
                 """)
             try connection.query(
                 """
-                INSERT INTO loans (book_id, member_id, copy_no, book_title, borrower_name, due_at, returned_at)
-                SELECT \(fixture.bookID), \(fixture.memberID), 2, 'Long Returned', 'Loan Tester', now() + interval '1 day', now()
+                INSERT INTO loans (book_id, member_id, book_title, borrower_name, due_at, returned_at)
+                SELECT \(fixture.bookID), \(fixture.memberID), 'Long Returned', 'Loan Tester', now() + interval '1 day', now()
                 FROM generate_series(1, 150)
                 """)
             try connection.query(
                 """
-                INSERT INTO loans (book_id, member_id, copy_no, book_title, borrower_name, due_at)
-                VALUES (\(fixture.bookID), \(fixture.memberID), 2, 'Due Sooner', 'Loan Tester', now() + interval '2 days')
+                INSERT INTO loans (book_id, member_id, book_title, borrower_name, due_at)
+                VALUES (\(fixture.bookID), \(fixture.memberID), 'Due Sooner', 'Loan Tester', now() + interval '2 days')
                 """)
             let config = try Config(environment: ["STACKS_JWT_KEYS": "k1:" + String(repeating: "s", count: 32)])
             let tools = DatabaseLibraryTools(connection: connection, memberID: fixture.memberID, config: config)
