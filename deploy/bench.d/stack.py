@@ -150,9 +150,11 @@ class Stack:
         env.update(PGHOST=self.run_dir, PGPORT=str(self.pg_port), PGUSER="postgres", PGDATABASE="stacks")
         return env
 
-    def psql(self, sql, owner=False):
-        """Runs SQL as the superuser (as the schema's owner with owner=True); returns unaligned rows."""
-        setup = ["-c", "SET ROLE stacks_owner"] if owner else []
+    def psql(self, sql, owner=False, bulk=False):
+        """Runs SQL as the superuser (as the schema's owner with owner=True; with bulk=True, triggers
+        off, as for a bulk load that writes consistent rows itself); returns unaligned rows."""
+        setup = ["-c", "SET session_replication_role = replica"] if bulk else []
+        setup += ["-c", "SET ROLE stacks_owner"] if owner else []
         done = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", *setup, "-c", sql],
                               env=self.pg_env(), capture_output=True, text=True)
         if done.returncode != 0:
