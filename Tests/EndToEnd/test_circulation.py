@@ -326,3 +326,55 @@ def test_changing_copies_adds_items_and_withdraws_free_ones(admin):
     assert statuses == ["on_loan", "withdrawn", "withdrawn", "withdrawn"]
     assert_problem(admin.request("PATCH", f"/api/books/{created['id']}", json={"copies": 0}), 409, "conflict")
     counts_add_up(created["id"])
+
+
+def test_a_member_given_another_copy_at_the_desk_frees_the_one_held_for_them(admin):
+    created = new_book(admin, 2)
+    x, y = [item["barcode"] for item in items_of(admin, created["id"])]
+    lender_email, _ = new_member()
+    for barcode in (x, y):
+        assert admin.post("/api/desk/checkout", json={"barcode": barcode, "member_email": lender_email}).status_code == 201
+    holder_email, holder = new_member()
+    _, next_in_line = new_member()
+    held = hold(holder, created["id"])
+    waiting = hold(next_in_line, created["id"])
+    assert admin.post("/api/desk/checkin", json={"barcode": x}).json()["data"]["hold"]["id"] == held["id"]
+    assert admin.post("/api/desk/checkin", json={"barcode": y}).json()["data"]["hold"]["id"] == waiting["id"]
+    # The holder is handed y (held for the other member): refused. Handed x: fine.
+    assert_problem(admin.post("/api/desk/checkout", json={"barcode": y, "member_email": holder_email}), 409, "conflict")
+    given = admin.post("/api/desk/checkout", json={"barcode": x, "member_email": holder_email})
+    assert given.status_code == 201 and holder.get(f"/api/holds/{held['id']}").json()["data"]["status"] == "fulfilled"
+    counts_add_up(created["id"])
+
+
+def test_a_desk_loan_of_a_free_copy_fulfils_the_members_hold_and_frees_the_copy_held_for_them(admin):
+    created = new_book(admin, 2)
+    x, y = [item["barcode"] for item in items_of(admin, created["id"])]
+    holder_email, holder = new_member()
+    held = hold(holder, created["id"])  # captures x at once
+    assert held["status"] == "awaiting_pickup" and held["barcode"] == x
+    _, next_in_line = new_member()
+    other_email, _ = new_member()
+    assert admin.post("/api/desk/checkout", json={"barcode": y, "member_email": other_email}).status_code == 201
+    waiting = hold(next_in_line, created["id"])
+    assert admin.post("/api/desk/checkin", json={"barcode": y}).json()["data"]["hold"]["id"] == waiting["id"]
+    # Now x waits for the holder and y for the next in line; the desk hands the holder x.
+    assert admin.request("PATCH", f"/api/items/{y}", json={"status": "lost"}).status_code == 200
+    assert next_in_line.get(f"/api/holds/{waiting['id']}").json()["data"]["status"] == "waiting"
+    found = admin.request("PATCH", f"/api/items/{y}", json={"status": "available"})
+    assert found.json()["data"]["status"] == "on_hold_shelf"
+    assert found.json()["data"]["hold"]["id"] == waiting["id"]
+    counts_add_up(created["id"])
+
+
+def test_a_holder_handed_another_free_copy_releases_the_one_held_for_them(admin):
+    created = new_book(admin, 2)
+    x, y = [item["barcode"] for item in items_of(admin, created["id"])]
+    holder_email, holder = new_member()
+    held = hold(holder, created["id"])
+    assert held["barcode"] == x
+    given = admin.post("/api/desk/checkout", json={"barcode": y, "member_email": holder_email})
+    assert given.status_code == 201, given.text
+    assert holder.get(f"/api/holds/{held['id']}").json()["data"]["status"] == "fulfilled"
+    assert {item["barcode"]: item["status"] for item in items_of(admin, created["id"])} == {x: "available", y: "on_loan"}
+    counts_add_up(created["id"])
