@@ -88,7 +88,8 @@ enum ErrorCatalogue {
         case .overdue: Problem(.conflict, detail: "This loan is overdue and cannot be renewed; return the book.")
         case .renewalLimit(let count): Problem(.conflict, detail: "This loan was already renewed \(count) times, the limit.")
         case .holdsWaiting:
-            Problem(.conflict, detail: "Members are waiting for this book, so the loan cannot be renewed; return it by its due date.")
+            Problem(
+                .conflict, detail: "Members are waiting for this book, so the loan cannot be renewed; return it by its due date.")
         case .heldForAnother: Problem(.conflict, detail: "This copy is on the hold shelf for another member.")
         case .itemOnLoan(let due):
             Problem(.conflict, detail: "This copy is already on loan\(due.map { ", due back \($0)" } ?? ""); check it in first.")
@@ -111,7 +112,8 @@ enum ErrorCatalogue {
         case .closed(let status): Problem(.conflict, detail: "This hold is \(status.rawValue) and can no longer change.")
         case .notWaiting:
             Problem(
-                .conflict, detail: "A copy waits on the hold shelf for this hold; borrow it or cancel the hold instead of suspending it.")
+                .conflict,
+                detail: "A copy waits on the hold shelf for this hold; borrow it or cancel the hold instead of suspending it.")
         }
     }
 
@@ -124,7 +126,8 @@ enum ErrorCatalogue {
                 .conflict,
                 detail: from == .onLoan
                     ? "This copy is on loan; check it in (POST /api/desk/checkin) before marking it \(to.rawValue)."
-                    : "This copy waits on the hold shelf for a member; mark it lost or withdrawn, or let the hold run its course.")
+                    : "This copy waits on the hold shelf for a member; mark it lost or withdrawn, or let the hold run its course."
+            )
         }
     }
 

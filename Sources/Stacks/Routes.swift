@@ -41,14 +41,17 @@ enum Routes {
             .post, "/api/borrows/{id}/renew", Endpoint(.write, body: RenewBody.self, ifEmpty: RenewBody(), LoanHandlers.renew))
 
         router.add(.get, "/api/books/{id}/items", Endpoint(.read, ItemHandlers.list))
-        router.add(.post, "/api/books/{id}/items", Endpoint(.admin, body: NewItemBody.self, ifEmpty: NewItemBody(), ItemHandlers.create))
+        router.add(
+            .post, "/api/books/{id}/items", Endpoint(.admin, body: NewItemBody.self, ifEmpty: NewItemBody(), ItemHandlers.create))
         router.add(.get, "/api/items/{barcode}", Endpoint(.admin, ItemHandlers.show))
         router.add(.patch, "/api/items/{barcode}", Endpoint(.admin, body: ItemPatchBody.self, ItemHandlers.update))
 
         router.add(
-            .post, "/api/books/{id}/holds", Endpoint(.write, body: PlaceHoldBody.self, ifEmpty: PlaceHoldBody(), HoldHandlers.place))
+            .post, "/api/books/{id}/holds",
+            Endpoint(.write, body: PlaceHoldBody.self, ifEmpty: PlaceHoldBody(), HoldHandlers.place))
         let holdsQuery: Set<String> = ["status", "book_id", "limit", "cursor"]
-        router.add(.get, "/api/holds", Endpoint(.read, query: holdsQuery, scopedParameters: ["book_id": .admin], HoldHandlers.list))
+        router.add(
+            .get, "/api/holds", Endpoint(.read, query: holdsQuery, scopedParameters: ["book_id": .admin], HoldHandlers.list))
         router.add(.get, "/api/holds/{id}", Endpoint(.read, HoldHandlers.show))
         router.add(.patch, "/api/holds/{id}", Endpoint(.write, body: HoldPatchBody.self, HoldHandlers.update))
         router.add(.delete, "/api/holds/{id}", Endpoint(.write, HoldHandlers.cancel))

@@ -52,7 +52,8 @@ final class RecordingLibrary: LibraryTools {
     static func loan(id: Int64, book: Book, due: String) -> Loan {
         Loan(
             id: id, bookID: book.id, bookTitle: book.title, borrowerName: "Reader", borrowerEmail: "reader@example.org",
-            borrowDate: "2026-12-01T09:00:00Z", dueDate: due, returned: false, returnedAt: nil, renewals: 0, barcode: "\(book.isbn)-1",
+            borrowDate: "2026-12-01T09:00:00Z", dueDate: due, returned: false, returnedAt: nil, renewals: 0,
+            barcode: "\(book.isbn)-1",
             status: .active)
     }
 }

@@ -65,15 +65,18 @@ enum DeskHandlers {
             guard let member = try MemberStore(connection: connection).member(email: email)?.member else {
                 throw Problem.notFound("No member has the email '\(email)'.")
             }
-            guard let bookID = try connection.query("SELECT book_id FROM items WHERE barcode = \(barcode)").first?["book_id"]
-                .flatMap(Int64.init)
+            guard
+                let bookID = try connection.query("SELECT book_id FROM items WHERE barcode = \(barcode)").first?["book_id"]
+                    .flatMap(Int64.init)
             else { throw ItemError.notFound(barcode) }
             let store = LoanStore(connection: connection)
             guard let name = try store.lockMember(member.id, maxLoans: context.config.maxLoans) else {
                 throw LoanError.memberLimitReached(email: email, max: context.config.maxLoans)
             }
             _ = try HoldShelf.lockBook(bookID, on: connection)
-            if let loan = try store.lend(bookID: bookID, barcode: barcode, memberID: member.id, name: name, days: days, shelf: shelf) {
+            if let loan = try store.lend(
+                bookID: bookID, barcode: barcode, memberID: member.id, name: name, days: days, shelf: shelf)
+            {
                 return loan
             }
             throw try blocker(barcode: barcode, connection: connection)

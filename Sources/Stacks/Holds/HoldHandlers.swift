@@ -80,7 +80,8 @@ enum HoldHandlers {
     /// `DELETE /api/holds/{id}`: cancels the hold; the queue closes up.
     static func cancel(_ request: Request, _ context: RequestContext) throws -> Response {
         let id = try context.parameters.id("id")
-        let hold = try HoldStore(connection: context.connection()).cancel(id: id, memberID: owner(context), shelf: context.shelf())
+        let hold = try HoldStore(connection: context.connection()).cancel(
+            id: id, memberID: owner(context), shelf: context.shelf())
         return Response.success(hold, message: "Cancelled your hold on '\(hold.bookTitle)'")
     }
 

@@ -24,8 +24,10 @@ struct HoldStore {
             guard try HoldShelf.lockBook(bookID, on: connection) else { throw BookError.notFound(bookID) }
             let id: Int64
             do {
-                id = try connection.query("INSERT INTO holds (book_id, member_id) VALUES (\(bookID), \(memberID)) RETURNING id")[0]
-                    .int64("id")
+                id = try connection.query("INSERT INTO holds (book_id, member_id) VALUES (\(bookID), \(memberID)) RETURNING id")[
+                    0
+                ]
+                .int64("id")
             } catch let error as PostgresError where error.constraint == "holds_one_open_per_member_book" {
                 throw HoldError.alreadyOpen
             }

@@ -91,7 +91,8 @@ extension LoanStore {
     /// captured for the first waiting hold if there is one. Nil when no active loan matches.
     func close(where condition: SQL, shelf: HoldShelf) throws -> Loan? {
         let returned = try connection.query(
-            Loan.returned(by: "UPDATE loans SET returned_at = now() WHERE \(fragment: condition) AND returned_at IS NULL RETURNING *"))
+            Loan.returned(
+                by: "UPDATE loans SET returned_at = now() WHERE \(fragment: condition) AND returned_at IS NULL RETURNING *"))
         guard let row = returned.first else { return nil }
         let loan = try Loan(row: row)
         try connection.query(
