@@ -60,8 +60,43 @@ import Testing
                     "book_title": text, "borrower_name": text + "x", "borrower_email": "a@b.c", "borrow_date": text,
                     "due_date": "2026-12-01T00:00:00Z", "returned": index % 3 == 0 ? "t" : "f",
                     "returned_at": index % 3 == 0 ? text : nil, "renewals": String(index), "status": "active",
+                    "barcode": index.isMultiple(of: 5) ? nil : text,
                 ]))
             same(loan)
+        }
+    }
+
+    @Test("items, holds, an item's detail and a check-in are written as Foundation encodes them, nulls included")
+    func circulation() throws {
+        for (index, text) in Self.strings(200, seed: 4).enumerated() {
+            let item = try Item(
+                row: Self.row([
+                    "barcode": text, "status": ItemStatus.allCases[index % 5].rawValue,
+                    "due_at": index.isMultiple(of: 2) ? nil : text,
+                ]))
+            let hold = try Hold(
+                row: Self.row([
+                    "id": String(index), "book_id": String(index * 3), "book_title": text, "member_email": text + "@x",
+                    "status": HoldStatus.allCases[index % 5].rawValue, "position": index.isMultiple(of: 3) ? nil : String(index),
+                    "queue_length": String(index * 2), "barcode": index.isMultiple(of: 4) ? nil : text,
+                    "pickup_expires_at": index.isMultiple(of: 2) ? text : nil,
+                    "suspended_until": index.isMultiple(of: 7) ? text : nil,
+                    "created_at": text, "updated_at": text,
+                ]))
+            let loan = try Loan(
+                row: Self.row([
+                    "id": String(index), "book_id": String(index), "book_title": text, "borrower_name": text,
+                    "borrower_email": "a@b.c", "borrow_date": text, "due_date": text, "returned": "f", "returned_at": nil,
+                    "renewals": "0", "status": "active", "barcode": text,
+                ]))
+            same(item)
+            same(hold)
+            same([item, item])
+            same(
+                ItemDetail(
+                    item: item, bookID: Int64(index), bookTitle: text, loan: index.isMultiple(of: 2) ? loan : nil,
+                    hold: index.isMultiple(of: 3) ? hold : nil))
+            same(Checkin(loan: loan, item: item, hold: index.isMultiple(of: 2) ? hold : nil))
         }
     }
 
