@@ -124,3 +124,14 @@ def test_a_kill_storm_loses_no_job_and_passes_each_copy_exactly_once():
     assert admin_sql(f"""SELECT count(*) FROM books WHERE id IN (SELECT book_id FROM holds WHERE {second})
                          AND copies = 1 AND available_copies = 1""") == [str(STORM_HOLDS)]
     print(f"job runner kill storm: {len(kills)} SIGKILLs, {STORM_HOLDS} + {STORM_HOLDS} hold deadlines, none lost or repeated")
+
+
+def test_a_stopped_runner_finishes_and_exits_zero_and_multiwatch_starts_another():
+    runners = wait_for(stack_runner_pids, 10, "the runners are running")
+    victim = runners[0]
+    os.kill(victim, signal.SIGTERM)
+    wait_for(lambda: not os.path.exists(f"/proc/{victim}"), 5, "the runner exits on SIGTERM")
+    log = os.path.join(os.environ["STACKS_HOME"], "log", "runners.log")
+    wait_for(lambda: f'"event":"stopped","level":"info","pid":{victim},' in open(log, encoding="utf-8").read(), 5,
+             "the runner logged its stop")
+    wait_for(lambda: len(stack_runner_pids()) == len(runners), 10, "multiwatch started another runner")

@@ -90,12 +90,20 @@ public struct JobOutcome: Sendable {
     }
 
     init(job: Job, state: State, attempts: Int, started: Date, detail: String? = nil, error: String? = nil) {
-        jobID = job.id
-        kind = job.kind
+        self.init(
+            jobID: job.id, kind: job.kind, state: state, attempts: attempts, started: started, finished: Date(), detail: detail,
+            error: error)
+    }
+
+    init(
+        jobID: Int64, kind: String, state: State, attempts: Int, started: Date, finished: Date, detail: String?, error: String?
+    ) {
+        self.jobID = jobID
+        self.kind = kind
         self.state = state
         self.attempts = attempts
         self.started = started
-        finished = Date()
+        self.finished = finished
         self.detail = detail
         self.error = error
     }
