@@ -17,25 +17,26 @@ import Testing
     @Test("two connections claiming at once never get the same job (FOR UPDATE SKIP LOCKED)")
     func skipLocked() throws {
         let setup = try TestDatabase.connect()
-        // Harmless jobs (no such hold), due since 2000 so that they come first; a live stack's
-        // runners may run some of them meanwhile, never all ten before the claims below.
+        let first = try TestDatabase.connect()
+        let second = try TestDatabase.connect()
+        // Harmless jobs (no such hold), due since 2000 so that they come first. A live stack's runners
+        // may run some meanwhile, about one a millisecond each: never all 500 before the two claims.
         let ids = try setup.query(
             """
             INSERT INTO jobs (kind, payload, run_at)
-            SELECT 'hold_pickup_expiry', '{"hold_id": -1}', '2000-01-01' FROM generate_series(1, 10) RETURNING id
+            SELECT 'hold_pickup_expiry', '{"hold_id": -1}', '2000-01-01' FROM generate_series(1, 500) RETURNING id
             """
         ).map { try $0.int64("id") }
         defer { _ = try? setup.query(Self.delete(ids)) }
-        let first = try TestDatabase.connect()
-        let second = try TestDatabase.connect()
         try first.query("BEGIN")
         try second.query("BEGIN")
-        let a = try #require(try JobStore(connection: first).claim())
-        let b = try #require(try JobStore(connection: second).claim())
-        #expect(a.id != b.id)
-        #expect(ids.contains(a.id) && ids.contains(b.id))
+        let a = try JobStore(connection: first).claim()
+        let b = try JobStore(connection: second).claim()
         try first.query("ROLLBACK")
         try second.query("ROLLBACK")
+        let claimed = try #require(a.flatMap { a in b.map { (a.id, $0.id) } })
+        #expect(claimed.0 != claimed.1)
+        #expect(ids.contains(claimed.0) && ids.contains(claimed.1))
     }
 
     @Test("the hourly purge enqueued by several runners exists once for the hour")

@@ -154,6 +154,22 @@ struct RolledBackRunner {
         }
     }
 
+    @Test("enqueueing with a dedupe key already taken adds nothing")
+    func enqueueDedupes() throws {
+        let test = try RolledBackRunner()
+        try test.rolledBack {
+            let store = JobStore(connection: test.connection)
+            let key = "hold_capture:test:\(UUID().uuidString)"
+            let first = try store.enqueue(kind: "hold_capture", payload: #"{"book_id": -1}"#, delay: 60, dedupeKey: key)
+            #expect(first != nil)
+            #expect(try store.enqueue(kind: "hold_capture", payload: #"{"book_id": -2}"#, dedupeKey: key) == nil)
+            let id = try #require(first)
+            let job = try #require(try store.job(id: id))
+            #expect(job.payload == .object(["book_id": .integer(-1)]))
+            #expect(job.state == .queued && job.attempts == 0 && job.dedupeKey == key)
+        }
+    }
+
     @Test("the backoff doubles from 2 s, stops at an hour and varies by 20 % either way")
     func backoff() {
         #expect(JobRunner.backoff(afterAttempt: 1, jitter: 0.5) == 2)
