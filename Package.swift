@@ -1,12 +1,13 @@
 // swift-tools-version:6.0
 // Stacks: a stateless library-management REST API served by FastCGI workers.
-// Layers are modules and imports point down: C bindings → HTTP/FastCGI/Postgres/Crypto → Stacks → stacks-fcgi.
+// Layers are modules and imports point down: C bindings → HTTP/FastCGI/Postgres/Crypto → Stacks → stacks-fcgi, stacks-jobs.
 import PackageDescription
 
 let package = Package(
     name: "Stacks",
     products: [
-        .executable(name: "stacks-fcgi", targets: ["stacks-fcgi"])
+        .executable(name: "stacks-fcgi", targets: ["stacks-fcgi"]),
+        .executable(name: "stacks-jobs", targets: ["stacks-jobs"]),
     ],
     targets: [
         .systemLibrary(name: "CFastCGI", providers: [.apt(["libfcgi-dev"])]),
@@ -19,6 +20,7 @@ let package = Package(
         .target(name: "Crypto", dependencies: ["CSodium"]),
         .target(name: "Stacks", dependencies: ["HTTP", "Postgres", "Crypto"]),
         .executableTarget(name: "stacks-fcgi", dependencies: ["Stacks", "FastCGI", "HTTP", "Postgres", "Crypto"]),
+        .executableTarget(name: "stacks-jobs", dependencies: ["Stacks", "Postgres"]),
 
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "HTTP"]),

@@ -2,7 +2,7 @@
 # deploy/lib.sh — shared shell functions for deploy/up, down, ctl, test and migrate (sourced, never run).
 # Resolves the project root and the state folder, installs packages, and keeps the pid-file helpers;
 # each piece of a local stack has a file of its own in deploy/lib/: postgres.sh, env.sh (the workers'
-# environment), pools.sh (spawn-fcgi + multiwatch, fcgiwrap, maintenance) and nginx.sh.
+# environment), pools.sh (spawn-fcgi + multiwatch, fcgiwrap, the job runners) and nginx.sh.
 
 STACKS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 STACKS_HOME=${STACKS_HOME:-$STACKS_ROOT/.stacks}
@@ -12,6 +12,7 @@ STACKS_HOME=${STACKS_HOME%/}
 STACKS_PORT=${STACKS_PORT:-8080}
 STACKS_PG_PORT=${STACKS_PG_PORT:-54329}
 STACKS_WORKERS=${STACKS_WORKERS:-2}
+STACKS_RUNNERS=${STACKS_RUNNERS:-2}
 STACKS_MODE=${STACKS_MODE:-pooled}
 STACKS_APP_ROLE=${STACKS_APP_ROLE:-stacks_app}
 

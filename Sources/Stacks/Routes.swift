@@ -63,6 +63,8 @@ enum Routes {
         router.add(.post, "/api/chat/{id}", Endpoint(.write, body: ChatBody.self, ChatHandlers.post))
         router.add(.get, "/api/chat/{id}", Endpoint(.read, query: ["limit", "cursor"], ChatHandlers.show))
         router.add(.delete, "/api/chat/{id}", Endpoint(.write, ChatHandlers.delete))
+
+        router.add(.get, "/api/jobs", Endpoint(.admin, query: JobHandlers.listQuery, JobHandlers.list))
         return router
     }
 }

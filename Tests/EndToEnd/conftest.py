@@ -53,6 +53,29 @@ def stack_worker_pids():
     return pids
 
 
+def stack_runner_pids():
+    """The test stack's job runners: every `stacks-jobs` process in the process group of the runners'
+    multiwatch ($STACKS_HOME/run/runners.pid; the runners run in a session of their own)."""
+    try:
+        with open(os.path.join(os.environ["STACKS_HOME"], "run", "runners.pid")) as pid_file:
+            group = int(pid_file.readline())
+    except (OSError, ValueError):
+        return []
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read()
+        except OSError:
+            continue
+        name = fields[fields.index("(") + 1:fields.rindex(")")]
+        if name == "stacks-jobs" and int(fields[fields.rindex(")") + 2:].split()[2]) == group:
+            pids.append(int(entry))
+    return pids
+
+
 def stack_setting(name, default):
     """A worker setting of the stack under test, as deploy/up wrote it to $STACKS_HOME/stacks.env."""
     with open(os.path.join(os.environ["STACKS_HOME"], "stacks.env"), encoding="utf-8") as env:

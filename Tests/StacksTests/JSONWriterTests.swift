@@ -122,6 +122,25 @@ import Testing
         }
     }
 
+    @Test("a job is written as Foundation encodes it, payloads of every shape and nulls included")
+    func jobs() throws {
+        let payloads = [
+            #"{}"#, #"{"hold_id": 12}"#, #"{"b": [1, 2.5, -3e3, null, true, "x"], "a": {"z": {}, "y": []}}"#,
+            #"{"big": 9223372036854775807, "small": -9223372036854775808, "frac": 0.1}"#,
+        ]
+        for (index, text) in Self.strings(100, seed: 6).enumerated() {
+            let job = try Job(
+                row: Self.row([
+                    "id": String(index), "kind": "hold_capture", "payload": payloads[index % payloads.count],
+                    "state": JobState.allCases[index % 4].rawValue, "run_at": text, "attempts": String(index % 7),
+                    "last_error": index.isMultiple(of: 2) ? nil : text, "dedupe_key": index.isMultiple(of: 3) ? text : nil,
+                    "created_at": "2026-01-01T00:00:00Z", "updated_at": text, "done_at": index.isMultiple(of: 5) ? nil : text,
+                ]))
+            same(job)
+            same([job, job])
+        }
+    }
+
     private struct Envelope<Data: Encodable>: Encodable {
         let success = true
         let data: Data

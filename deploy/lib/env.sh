@@ -36,7 +36,7 @@ write_worker_env() {
     env_line STACKS_OPEN_KEYS "${STACKS_OPEN_KEYS:-true}"
     for v in $(compgen -e | grep -E '^STACKS_' | sort); do
       case $v in
-        STACKS_JWT_KEYS | STACKS_OPEN_KEYS | STACKS_HOME | STACKS_PORT | STACKS_PG_PORT | STACKS_WORKERS | STACKS_BIN | STACKS_MODE | STACKS_APP_ROLE) continue ;;
+        STACKS_JWT_KEYS | STACKS_OPEN_KEYS | STACKS_HOME | STACKS_PORT | STACKS_PG_PORT | STACKS_WORKERS | STACKS_BIN | STACKS_MODE | STACKS_APP_ROLE | STACKS_RUNNERS) continue ;;
         STACKS_ROOT | STACKS_TEST_*) continue ;; # the test harness's own names, never the worker's
       esac
       if grep -qx "$v" <<<"$known"; then
@@ -60,6 +60,7 @@ write_worker_env() {
     env_line STACKS_PORT "$STACKS_PORT"
     env_line STACKS_PG_PORT "$STACKS_PG_PORT"
     env_line STACKS_WORKERS "$STACKS_WORKERS"
+    env_line STACKS_RUNNERS "$STACKS_RUNNERS"
     env_line STACKS_BIN "$STACKS_BIN"
     env_line STACKS_MODE "$STACKS_MODE"
     env_line STACKS_APP_ROLE "$STACKS_APP_ROLE"
@@ -90,9 +91,15 @@ worker_preflight() {
   rm -f "$out"
 }
 
-# check_binary: the worker user must reach and run $STACKS_BIN.
+# jobs_bin: the job runner, stacks-jobs, built and installed next to the worker $STACKS_BIN.
+jobs_bin() { echo "$(dirname "$STACKS_BIN")/stacks-jobs"; }
+
+# check_binary: the worker user must reach and run $STACKS_BIN and the job runner next to it.
 check_binary() {
-  [ -x "$STACKS_BIN" ] || die "worker binary $STACKS_BIN not found or not executable"
-  can_access "$WORKER_USER" -x "$STACKS_BIN" \
-    || die "user $WORKER_USER cannot run $STACKS_BIN: every folder above it needs o+x (chmod o+x …)"
+  local bin
+  for bin in "$STACKS_BIN" "$(jobs_bin)"; do
+    [ -x "$bin" ] || die "binary $bin not found or not executable (stacks-jobs must sit next to STACKS_BIN)"
+    can_access "$WORKER_USER" -x "$bin" \
+      || die "user $WORKER_USER cannot run $bin: every folder above it needs o+x (chmod o+x …)"
+  done
 }

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# deploy/lib/pools.sh — worker pools: spawn-fcgi + multiwatch per pool, fcgiwrap for CGI mode, the hourly maintenance loop.
+# deploy/lib/pools.sh — worker pools: spawn-fcgi + multiwatch per pool, fcgiwrap for CGI mode, the job runners under multiwatch.
 # Sourced by deploy/lib.sh, never run.
 
 # spawn_pool NAME PROGRAM…: spawn-fcgi binds $RUN_DIR/NAME.sock (www-data may connect) and execs
@@ -58,17 +58,31 @@ pools_stop() {
   pool_stop 2
 }
 
-# The local stand-in for stacks-maintain.timer: deploy/maintain now and then every hour, while the
-# stack runs, in its own session (stopped with its group by deploy/down).
-maintain_start() {
-  maintain_stop >/dev/null
-  admin_env STACKS_IDEMPOTENCY_TTL="${STACKS_IDEMPOTENCY_TTL:-86400}" \
-    setsid bash -c 'while :; do "$0"; sleep 3600; done' "$STACKS_ROOT/deploy/maintain" \
-    </dev/null >>"$LOG_DIR/maintain.log" 2>&1 &
-  echo $! >"$RUN_DIR/maintain.pid"
+# runners_start: STACKS_RUNNERS job runners (stacks-jobs, next to $STACKS_BIN) under multiwatch, which
+# respawns any that die, as the worker user with the workers' environment, in their own session;
+# the multiwatch pid in $RUN_DIR/runners.pid, their JSON lines in $LOG_DIR/runners.log. The
+# runners need no socket: the queue is the jobs table. In every mode (pooled and cgi).
+runners_start() {
+  local pid log=$LOG_DIR/runners.log pidfile=$RUN_DIR/runners.pid
+  runners_stop
+  echo "--- $(date -u +%FT%TZ) start runners" >>"$log"
+  # One process all along: subshell → env → setsid → bash (writes its pid) → setpriv → multiwatch.
+  (cd / && exec env -i PATH="$CLEAN_PATH" LANG=C.UTF-8 setsid \
+     bash -c 'set -a; . "$1"; set +a; echo $$ >"$2"; shift 2; exec "$@"' runners "$ENV_FILE" "$pidfile" \
+     setpriv --reuid "$WORKER_USER" --regid "$WORKER_GROUP" --init-groups \
+     /usr/bin/multiwatch -f "$STACKS_RUNNERS" "${MULTIWATCH_ARGS[@]}" -- "$(jobs_bin)") \
+    >>"$log" 2>&1 </dev/null &
+  sleep 0.5
+  pid=$(pid_alive "$pidfile" multiwatch) || { tail -n 20 "$log" >&2; die "the job runners died at start"; }
+  say "runners: multiwatch $pid, runners $(pgrep -P "$pid" | tr '\n' ' ')"
 }
 
-maintain_stop() { stop_pidfile "$RUN_DIR/maintain.pid" bash 5 group; }
+# runners_stop: TERM to multiwatch, which sends each runner SIGUSR1 (finish the job in hand, exit 0).
+runners_stop() {
+  stop_pidfile "$RUN_DIR/runners.pid" multiwatch 40
+  # The hourly maintenance loop of earlier versions (the runners' purge_expired replaced it).
+  stop_pidfile "$RUN_DIR/maintain.pid" bash 5 group
+}
 
 # fcgiwrap runs the worker binary itself per request (SCRIPT_FILENAME), with no shell between: it
 # passes the request's params exactly as nginx sent them (a repeated header stays repeated, which a
