@@ -25,15 +25,15 @@ def ctl(*args, check=True):
     return result.stdout
 
 
-def stack_worker_pids():
-    """The test stack's worker processes, pooled or CGI: every `stacks-fcgi` process in the process
-    group of one of the stack's supervisors (each pool runs in its own session). Read from /proc,
+def processes_in_groups(name, pid_files):
+    """Every process called `name` in the process group of one of the supervisors whose pid files
+    (in $STACKS_HOME/run) are named; each supervisor runs in a session of its own. Read from /proc,
     so that a killer can look every 100 ms."""
     run = os.path.join(os.environ["STACKS_HOME"], "run")
     groups = set()
-    for name in ("pool1.pid", "pool2.pid", "cgi.pid"):
+    for pid_file_name in pid_files:
         try:
-            with open(os.path.join(run, name)) as pid_file:
+            with open(os.path.join(run, pid_file_name)) as pid_file:
                 groups.add(int(pid_file.readline()))
         except (OSError, ValueError):
             pass
@@ -46,34 +46,21 @@ def stack_worker_pids():
                 fields = stat.read()
         except OSError:
             continue
-        name = fields[fields.index("(") + 1:fields.rindex(")")]
+        command = fields[fields.index("(") + 1:fields.rindex(")")]
         process_group = int(fields[fields.rindex(")") + 2:].split()[2])
-        if name == "stacks-fcgi" and process_group in groups:
+        if command == name and process_group in groups:
             pids.append(int(entry))
     return pids
+
+
+def stack_worker_pids():
+    """The test stack's worker processes, pooled or CGI."""
+    return processes_in_groups("stacks-fcgi", ("pool1.pid", "pool2.pid", "cgi.pid"))
 
 
 def stack_runner_pids():
-    """The test stack's job runners: every `stacks-jobs` process in the process group of the runners'
-    multiwatch ($STACKS_HOME/run/runners.pid; the runners run in a session of their own)."""
-    try:
-        with open(os.path.join(os.environ["STACKS_HOME"], "run", "runners.pid")) as pid_file:
-            group = int(pid_file.readline())
-    except (OSError, ValueError):
-        return []
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read()
-        except OSError:
-            continue
-        name = fields[fields.index("(") + 1:fields.rindex(")")]
-        if name == "stacks-jobs" and int(fields[fields.rindex(")") + 2:].split()[2]) == group:
-            pids.append(int(entry))
-    return pids
+    """The test stack's job runners, under the runners' multiwatch."""
+    return processes_in_groups("stacks-jobs", ("runners.pid",))
 
 
 def stack_setting(name, default):
