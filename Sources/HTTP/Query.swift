@@ -60,6 +60,18 @@ public struct Query: Sendable, Equatable {
         return value
     }
 
+    /// A parameter naming one case of `type` by its raw value, if present; anything else is a 400
+    /// problem that lists the cases.
+    public func oneOf<Value: RawRepresentable & CaseIterable>(_ name: String, _ type: Value.Type) throws(Problem) -> Value?
+    where Value.RawValue == String {
+        guard let text = get(name) else { return nil }
+        guard let value = Value(rawValue: text) else {
+            let names = Value.allCases.map(\.rawValue).joined(separator: ", ")
+            throw Problem.badRequest("The query parameter '\(name)' must be one of \(names).")
+        }
+        return value
+    }
+
     /// A `true`/`false` parameter, if present; anything else is a 400 problem.
     public func boolean(_ name: String) throws(Problem) -> Bool? {
         guard let text = get(name) else { return nil }

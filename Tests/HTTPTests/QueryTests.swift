@@ -48,4 +48,15 @@ import Testing
         #expect(throws: Problem.self) { try Query(parsing: "a=1").boolean("a") }
         #expect(throws: Problem.self) { try Query(parsing: "").require("a") }
     }
+
+    enum Colour: String, CaseIterable { case red, green }
+
+    @Test("reads one case of an enumeration by name, and lists the cases when the value is none of them")
+    func oneOf() throws {
+        #expect(try Query(parsing: "c=green").oneOf("c", Colour.self) == .green)
+        #expect(try Query(parsing: "").oneOf("c", Colour.self) == nil)
+        #expect(throws: Problem.badRequest("The query parameter 'c' must be one of red, green.")) {
+            try Query(parsing: "c=blue").oneOf("c", Colour.self)
+        }
+    }
 }

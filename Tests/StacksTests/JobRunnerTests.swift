@@ -92,7 +92,7 @@ struct RolledBackRunner {
     func pickupExpiryPassesTheCopy() throws {
         let test = try RolledBackRunner()
         try test.rolledBack {
-            let shelf = try HoldShelf(test.connection)
+            let shelf = try ExpiredPickup(test.connection)
             let id = try test.due("hold_pickup_expiry", #"{"hold_id": \#(shelf.first)}"#)
             let outcome = try test.run(until: id)
             #expect(outcome.state == .done)
@@ -113,7 +113,7 @@ struct RolledBackRunner {
         try test.rolledBack {
             // An active loan of a copy on the hold shelf: the commit-time circulation check raises
             // inside the effect's savepoint, after expire_hold changed the hold.
-            let shelf = try HoldShelf(test.connection)
+            let shelf = try ExpiredPickup(test.connection)
             try test.connection.query(
                 """
                 INSERT INTO loans (book_id, member_id, item_id, book_title, borrower_name, due_at)

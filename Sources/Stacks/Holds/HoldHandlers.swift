@@ -51,14 +51,7 @@ enum HoldHandlers {
     /// book's holds in queue order.
     static func list(_ request: Request, _ context: RequestContext) throws -> Response {
         let query = try request.query()
-        var status: HoldStatus?
-        if let text = query.get("status") {
-            guard let parsed = HoldStatus(rawValue: text) else {
-                let names = HoldStatus.allCases.map(\.rawValue).joined(separator: ", ")
-                throw Problem.badRequest("status must be one of \(names).")
-            }
-            status = parsed
-        }
+        let status = try query.oneOf("status", HoldStatus.self)
         let bookID = try query.integer("book_id", in: 1...Int(Int64.max)).map(Int64.init)
         let memberID = bookID == nil ? try context.principal().memberID : nil
         let paging = try KeyPaging(

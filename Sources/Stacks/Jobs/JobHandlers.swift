@@ -10,13 +10,7 @@ enum JobHandlers {
     /// `GET /api/jobs`: a page of jobs, newest first, optionally of one state.
     static func list(_ request: Request, _ context: RequestContext) throws -> Response {
         let query = try request.query()
-        var state: JobState?
-        if let text = query.get("state") {
-            guard let parsed = JobState(rawValue: text) else {
-                throw Problem.badRequest("state must be one of \(JobState.allCases.map(\.rawValue).joined(separator: ", ")).")
-            }
-            state = parsed
-        }
+        let state = try query.oneOf("state", JobState.self)
         let paging = try KeyPaging(query, sort: "-id", filter: state?.rawValue ?? "")
         let rows = try JobStore(connection: context.connection()).page(
             state: state, before: paging.position, limit: paging.limit + 1)

@@ -41,13 +41,7 @@ enum LoanHandlers {
     /// `GET /api/borrows`: the caller's records (a librarian may name a member), newest first.
     static func list(_ request: Request, _ context: RequestContext) throws -> Response {
         let query = try request.query()
-        var status: LoanStatus?
-        if let text = query.get("status") {
-            guard let parsed = LoanStatus(rawValue: text) else {
-                throw Problem.badRequest("status must be active, returned or overdue.")
-            }
-            status = parsed
-        }
+        let status = try query.oneOf("status", LoanStatus.self)
         let principal = try context.principal()
         var memberID = principal.memberID
         if let member = query.get("member") {

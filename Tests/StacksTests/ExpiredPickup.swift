@@ -4,7 +4,7 @@ import Foundation
 import Postgres
 
 /// The ids of a hold shelf set up for a test.
-struct HoldShelf {
+struct ExpiredPickup {
     let book: Int64
     let item: Int64
     let firstMember: Int64
