@@ -62,6 +62,16 @@ CREATE INDEX loans_item_idx ON loans (item_id, id DESC);
 CREATE FUNCTION items_move_counters() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.book_id = NEW.book_id THEN
+        -- One row version of the book per item change: the difference in one statement.
+        UPDATE books
+        SET copies = copies + (NEW.status IN ('available', 'on_loan', 'on_hold_shelf'))::int
+                            - (OLD.status IN ('available', 'on_loan', 'on_hold_shelf'))::int,
+            available_copies = available_copies + (NEW.status = 'available')::int - (OLD.status = 'available')::int,
+            updated_at = now()
+        WHERE id = NEW.book_id;
+        RETURN NULL;
+    END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         UPDATE books
         SET copies = copies - (OLD.status IN ('available', 'on_loan', 'on_hold_shelf'))::int,
@@ -99,17 +109,15 @@ FOR EACH ROW EXECUTE FUNCTION books_copies_as_items();
 -- an item (or an item without its counter) rolls back.
 CREATE FUNCTION books_check_counters() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-    counted integer;
-    counted_available integer;
 BEGIN
-    SELECT count(*) FILTER (WHERE status IN ('available', 'on_loan', 'on_hold_shelf')),
-           count(*) FILTER (WHERE status = 'available')
-    INTO counted, counted_available
-    FROM items WHERE book_id = NEW.id;
-    IF EXISTS (SELECT FROM books WHERE id = NEW.id AND (copies, available_copies) <> (counted, counted_available)) THEN
-        RAISE EXCEPTION 'the counters of book % disagree with its items (% copies, % available)',
-            NEW.id, counted, counted_available USING ERRCODE = '23514';
+    IF EXISTS (
+        SELECT FROM books b
+        WHERE b.id = NEW.id AND (b.copies, b.available_copies) <> (
+            SELECT count(*) FILTER (WHERE i.status IN ('available', 'on_loan', 'on_hold_shelf')),
+                   count(*) FILTER (WHERE i.status = 'available')
+            FROM items i WHERE i.book_id = b.id))
+    THEN
+        RAISE EXCEPTION 'the counters of book % disagree with its items', NEW.id USING ERRCODE = '23514';
     END IF;
     RETURN NULL;
 END
@@ -148,11 +156,12 @@ DECLARE
     loans_out integer;
     holds_on_shelf integer;
 BEGIN
-    SELECT status INTO item_status FROM items WHERE id = item;
-    IF NOT FOUND THEN RETURN; END IF;
-    SELECT count(*) INTO loans_out FROM loans WHERE item_id = item AND returned_at IS NULL;
-    SELECT count(*) INTO holds_on_shelf FROM holds WHERE item_id = item AND status = 'awaiting_pickup';
-    IF loans_out <> (item_status = 'on_loan')::int OR holds_on_shelf <> (item_status = 'on_hold_shelf')::int THEN
+    SELECT i.status,
+           (SELECT count(*) FROM loans l WHERE l.item_id = i.id AND l.returned_at IS NULL),
+           (SELECT count(*) FROM holds h WHERE h.item_id = i.id AND h.status = 'awaiting_pickup')
+    INTO item_status, loans_out, holds_on_shelf
+    FROM items i WHERE i.id = item;
+    IF FOUND AND (loans_out <> (item_status = 'on_loan')::int OR holds_on_shelf <> (item_status = 'on_hold_shelf')::int) THEN
         RAISE EXCEPTION 'item % is % with % active loans and % holds awaiting pickup',
             item, item_status, loans_out, holds_on_shelf USING ERRCODE = '23514';
     END IF;
@@ -181,11 +190,11 @@ BEGIN
     RETURN NULL;
 END
 $$;
-CREATE CONSTRAINT TRIGGER items_circulation AFTER INSERT OR UPDATE ON items
+CREATE CONSTRAINT TRIGGER items_circulation AFTER INSERT OR UPDATE OF status ON items
 DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION items_check_circulation();
-CREATE CONSTRAINT TRIGGER loans_circulation AFTER INSERT OR UPDATE ON loans
+CREATE CONSTRAINT TRIGGER loans_circulation AFTER INSERT OR UPDATE OF item_id, returned_at ON loans
 DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION items_check_circulation();
-CREATE CONSTRAINT TRIGGER holds_circulation AFTER INSERT OR UPDATE ON holds
+CREATE CONSTRAINT TRIGGER holds_circulation AFTER INSERT OR UPDATE OF status, item_id, loan_id ON holds
 DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION items_check_circulation();
 
 -- Pending work. A runner claims one due job (FOR UPDATE SKIP LOCKED), does its effect and marks it

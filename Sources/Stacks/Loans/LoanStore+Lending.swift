@@ -91,15 +91,14 @@ extension LoanStore {
     /// captured for the first waiting hold if there is one. Nil when no active loan matches.
     func close(where condition: SQL, shelf: HoldShelf) throws -> Loan? {
         let returned = try connection.query(
-            Loan.returned(
-                by: "UPDATE loans SET returned_at = now() WHERE \(fragment: condition) AND returned_at IS NULL RETURNING *"))
+            """
+            WITH l AS (UPDATE loans SET returned_at = now() WHERE \(fragment: condition) AND returned_at IS NULL RETURNING *),
+                 freed AS (UPDATE items SET status = 'available', updated_at = now()
+                           WHERE id IN (SELECT item_id FROM l) AND status = 'on_loan')
+            SELECT \(fragment: Loan.columns) FROM l \(fragment: Loan.joins)
+            """)
         guard let row = returned.first else { return nil }
         let loan = try Loan(row: row)
-        try connection.query(
-            """
-            UPDATE items SET status = 'available', updated_at = now()
-            WHERE id = (SELECT item_id FROM loans WHERE id = \(loan.id)) AND status = 'on_loan'
-            """)
         if let bookID = loan.bookID { try shelf.capture(bookID: bookID) }
         return loan
     }
