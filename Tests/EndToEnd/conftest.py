@@ -5,7 +5,10 @@ operator's controls (stopping PostgreSQL, listing workers). Nothing here talks t
 """
 import hashlib
 import os
+import random
+import signal
 import subprocess
+import time
 import uuid
 
 import pytest
@@ -61,6 +64,20 @@ def stack_worker_pids():
 def stack_runner_pids():
     """The test stack's job runners, under the runners' multiwatch."""
     return processes_in_groups("stacks-jobs", ("runners.pid",))
+
+
+def killer(stop, kills, find_pids):
+    """SIGKILLs a random process of those `find_pids()` lists every 100 ms until `stop` is set,
+    counting each kill in `kills`."""
+    while not stop.is_set():
+        pids = find_pids()
+        if pids:
+            try:
+                os.kill(random.choice(pids), signal.SIGKILL)
+                kills.append(1)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.1)
 
 
 def stack_setting(name, default):

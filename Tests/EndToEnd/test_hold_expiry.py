@@ -4,9 +4,9 @@ new ones). The batch of 200 under the same storm is test_jobs.py's. The test sta
 is a few seconds (deploy/test sets STACKS_HOLD_PICKUP_DAYS); the runners poll every STACKS_JOBS_POLL_MS."""
 import threading
 
-from conftest import admin_sql, stack_runner_pids, stack_setting
+from conftest import admin_sql, killer, stack_runner_pids, stack_setting
 from test_circulation import hold, new_book, new_member
-from test_jobs import killer, wait_for
+from test_jobs import wait_for
 
 PICKUP_SECONDS = float(stack_setting("STACKS_HOLD_PICKUP_DAYS", "7")) * 86400
 
@@ -27,7 +27,7 @@ def test_an_uncollected_copy_passes_to_the_next_hold_exactly_once_while_runners_
         return admin_sql(f"SELECT status FROM holds WHERE id IN ({ids}) ORDER BY id")
 
     stop, kills = threading.Event(), []
-    thread = threading.Thread(target=killer, args=(stop, kills), daemon=True)
+    thread = threading.Thread(target=killer, args=(stop, kills, stack_runner_pids), daemon=True)
     thread.start()
     try:
         wait_for(lambda: statuses() == ["expired", "awaiting_pickup", "waiting"], PICKUP_SECONDS + 30, "the first expiry")

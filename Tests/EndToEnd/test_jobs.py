@@ -9,7 +9,7 @@ import threading
 import time
 import uuid
 
-from conftest import admin_sql, assert_problem, stack_runner_pids, stack_setting
+from conftest import killer, admin_sql, assert_problem, stack_runner_pids, stack_setting
 
 STORM_HOLDS = 200
 
@@ -53,18 +53,6 @@ def test_librarians_see_a_failing_job_with_its_error_and_members_do_not(admin, a
         admin_sql(f"DELETE FROM jobs WHERE id = {job}")
 
 
-def killer(stop, kills):
-    while not stop.is_set():
-        pids = stack_runner_pids()
-        if pids:
-            try:
-                os.kill(random.choice(pids), signal.SIGKILL)
-                kills.append(1)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.1)
-
-
 def shelf(tag):
     """200 books whose one copy waits on the hold shelf for member A past its deadline, member B
     next in line. Returns the condition that picks these books' holds."""
@@ -92,7 +80,7 @@ def test_a_kill_storm_loses_no_job_and_passes_each_copy_exactly_once():
     second = f"holds.{books} AND member_id = (SELECT id FROM members WHERE email = '{b}')"
     deadline_jobs = f"""kind = 'hold_pickup_expiry' AND (payload->>'hold_id')::bigint IN (SELECT id FROM holds WHERE {second})"""
     stop, kills = threading.Event(), []
-    thread = threading.Thread(target=killer, args=(stop, kills), daemon=True)
+    thread = threading.Thread(target=killer, args=(stop, kills, stack_runner_pids), daemon=True)
     thread.start()
     try:
         time.sleep(0.5)

@@ -4,7 +4,6 @@ errors and on replies it gave up waiting for. Afterwards the database holds exac
 acknowledged operations: none lost, none doubled, and some replies came from replays."""
 import os
 import random
-import signal
 import subprocess
 import threading
 import time
@@ -12,22 +11,10 @@ import uuid
 
 import requests
 
-from conftest import BASE_URL, admin_sql, stack_worker_pids
+from conftest import killer, BASE_URL, admin_sql, stack_worker_pids
 from test_loans import add_book, fresh_member
 
 SECONDS = float(os.environ.get("STACKS_KILL_SECONDS", "20"))
-
-
-def killer(stop, kills):
-    while not stop.is_set():
-        pids = stack_worker_pids()
-        if pids:
-            try:
-                os.kill(random.choice(pids), signal.SIGKILL)
-                kills.append(1)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.1)
 
 
 def until_acknowledged(session, path, stats):
@@ -64,7 +51,7 @@ def test_nothing_acknowledged_is_lost_or_doubled_under_a_kill_storm():
     stats = {"lost": 0, "retried": 0, "replayed": 0}
     borrowed, returned = [], []
     stop, kills = threading.Event(), []
-    thread = threading.Thread(target=killer, args=(stop, kills))
+    thread = threading.Thread(target=killer, args=(stop, kills, stack_worker_pids))
     thread.start()
     deadline = time.time() + SECONDS
     try:
