@@ -97,13 +97,13 @@ enum DeskHandlers {
         let shelf = try context.shelf()
         let checkin = try connection.transaction {
             let items = ItemStore(connection: connection)
-            guard
-                let row = try connection.query("SELECT id, book_id, status FROM items WHERE barcode = \(barcode)").first,
-                let itemID = row["id"].flatMap(Int64.init), let bookID = row["book_id"].flatMap(Int64.init)
-            else { throw ItemError.notFound(barcode) }
-            _ = try HoldShelf.lockBook(bookID, on: connection)
-            guard let loan = try LoanStore(connection: connection).close(where: "item_id = \(itemID)", shelf: shelf) else {
-                throw LoanError.notOnLoan(barcode: barcode, status: try row.string("status"))
+            let item: SQL = "SELECT book_id FROM items WHERE barcode = \(barcode)"
+            guard try HoldShelf.lockBook(of: item, on: connection) != nil else { throw ItemError.notFound(barcode) }
+            let closed = try LoanStore(connection: connection).close(
+                where: "item_id = (SELECT id FROM items WHERE barcode = \(barcode))", shelf: shelf)
+            guard let loan = closed else {
+                let status = try connection.query("SELECT status FROM items WHERE barcode = \(barcode)")[0].string("status")
+                throw LoanError.notOnLoan(barcode: barcode, status: status)
             }
             guard let detail = try items.detail(barcode: barcode) else { throw ItemError.notFound(barcode) }
             return Checkin(loan: loan, item: detail.item, hold: detail.hold)

@@ -14,6 +14,12 @@ struct HoldShelf {
         try !connection.query("SELECT FROM books WHERE id = \(id) FOR UPDATE").isEmpty
     }
 
+    /// Locks the book whose id `bookID` (a scalar subquery: the book of a loan, hold or item)
+    /// selects, found and locked in one round trip; its id, nil when the subquery finds none.
+    static func lockBook(of bookID: SQL, on connection: Connection) throws -> Int64? {
+        try connection.query("SELECT id FROM books WHERE id = (\(fragment: bookID)) FOR UPDATE").first?["id"].flatMap(Int64.init)
+    }
+
     /// Gives the book's free copies to its first eligible waiting holds; the holds captured.
     @discardableResult
     func capture(bookID: Int64) throws -> [Int64] {

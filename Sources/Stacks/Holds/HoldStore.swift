@@ -111,12 +111,8 @@ struct HoldStore {
 
     /// Locks the book of a hold the caller may change; 404 when there is no such hold of theirs.
     private func lockBook(ofHold id: Int64, memberID: Int64?) throws -> Int64 {
-        guard
-            let bookID = try connection.query(
-                "SELECT book_id FROM holds WHERE id = \(id) AND (\(memberID)::bigint IS NULL OR member_id = \(memberID))"
-            ).first?["book_id"].flatMap(Int64.init)
-        else { throw HoldError.notFound(id) }
-        _ = try HoldShelf.lockBook(bookID, on: connection)
+        let hold: SQL = "SELECT book_id FROM holds WHERE id = \(id) AND (\(memberID)::bigint IS NULL OR member_id = \(memberID))"
+        guard let bookID = try HoldShelf.lockBook(of: hold, on: connection) else { throw HoldError.notFound(id) }
         return bookID
     }
 }

@@ -63,11 +63,8 @@ struct ItemStore {
     /// or returned to circulation (it goes to the first waiting hold). 409 for a copy on loan.
     func setStatus(barcode: String, to status: ItemStatus, shelf: HoldShelf) throws -> ItemDetail {
         try connection.transaction {
-            guard
-                let bookID = try connection.query("SELECT book_id FROM items WHERE barcode = \(barcode)").first?["book_id"]
-                    .flatMap(Int64.init)
-            else { throw ItemError.notFound(barcode) }
-            _ = try HoldShelf.lockBook(bookID, on: connection)
+            let item: SQL = "SELECT book_id FROM items WHERE barcode = \(barcode)"
+            guard let bookID = try HoldShelf.lockBook(of: item, on: connection) else { throw ItemError.notFound(barcode) }
             let row = try connection.query("SELECT id, status FROM items WHERE barcode = \(barcode)")[0]
             let id = try row.int64("id")
             let current = ItemStatus(rawValue: try row.string("status")) ?? .withdrawn

@@ -76,9 +76,8 @@ extension LoanStore {
     /// first waiting hold or back on the shelf.
     func checkIn(loanID: Int64, memberID: Int64, shelf: HoldShelf) throws -> Loan {
         try connection.transaction {
-            let bookID = try connection.query("SELECT book_id FROM loans WHERE id = \(loanID) AND member_id = \(memberID)")
-                .first?["book_id"].flatMap(Int64.init)
-            if let bookID { _ = try HoldShelf.lockBook(bookID, on: connection) }
+            _ = try HoldShelf.lockBook(
+                of: "SELECT book_id FROM loans WHERE id = \(loanID) AND member_id = \(memberID)", on: connection)
             guard let loan = try close(where: "id = \(loanID) AND member_id = \(memberID)", shelf: shelf) else {
                 guard let existing = try loan(id: loanID, memberID: memberID) else { throw LoanError.notFound(loanID) }
                 throw LoanError.alreadyReturned(at: existing.returnedAt)
