@@ -20,6 +20,13 @@ struct HoldShelf {
         try connection.query("SELECT id FROM books WHERE id = (\(fragment: bookID)) FOR UPDATE").first?["id"].flatMap(Int64.init)
     }
 
+    /// A pickup deadline: expires the hold if it still awaits pickup past its deadline and passes
+    /// its copy on (sql/010's expire_hold); what it did, in words.
+    func expire(holdID: Int64) throws -> String {
+        try connection.query("SELECT expire_hold(\(holdID), make_interval(secs => \(pickupSeconds))) AS outcome")[0]
+            .string("outcome")
+    }
+
     /// Gives the book's free copies to its first eligible waiting holds; the holds captured.
     @discardableResult
     func capture(bookID: Int64) throws -> [Int64] {

@@ -32,20 +32,18 @@ struct JobEffects {
         switch job.kind {
         case "hold_pickup_expiry":
             guard let hold = job.payload.integer("hold_id") else { throw JobError.badPayload(kind: job.kind, needs: "hold_id") }
-            let rows = try connection.query(
-                "SELECT expire_hold(\(hold), make_interval(secs => \(config.holdPickupSeconds))) AS outcome")
-            return try rows.first?.string("outcome") ?? ""
+            return try shelf.expire(holdID: hold)
         case "hold_capture":
             guard let book = job.payload.integer("book_id") else { throw JobError.badPayload(kind: job.kind, needs: "book_id") }
-            let rows = try connection.query(
-                "SELECT count(*) AS captured FROM capture_holds(\(book), make_interval(secs => \(config.holdPickupSeconds)))")
-            return "captured \(try rows.first?.int("captured") ?? 0) holds"
+            return "captured \(try shelf.capture(bookID: book).count) holds"
         case "purge_expired":
             return try purgeExpired()
         default:
             throw JobError.unknownKind(job.kind)
         }
     }
+
+    private var shelf: HoldShelf { HoldShelf(connection: connection, pickupSeconds: config.holdPickupSeconds) }
 
     /// Deletes idempotency keys past STACKS_IDEMPOTENCY_TTL, access-token revocations past their
     /// expiry, refresh tokens expired a week ago, and jobs done or dead a week ago.
