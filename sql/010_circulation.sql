@@ -39,12 +39,14 @@ FROM books b, generate_series(1, greatest(b.copies, (SELECT count(*) FROM loans 
                                                      WHERE l.book_id = b.id AND l.returned_at IS NULL))) AS n
 ORDER BY b.id, n;
 
-ALTER TABLE loans ADD COLUMN item_id bigint REFERENCES items (id) ON DELETE SET NULL;
+-- A loan keeps the barcode of the copy it lent, as it keeps the book's title: records read
+-- without a join, and the history outlives the item. (Barcodes never change.)
+ALTER TABLE loans ADD COLUMN item_id bigint REFERENCES items (id) ON DELETE SET NULL, ADD COLUMN barcode text;
 WITH ranked AS (
     SELECT l.id, l.book_id, row_number() OVER (PARTITION BY l.book_id ORDER BY l.id) AS n
     FROM loans l WHERE l.returned_at IS NULL AND l.book_id IS NOT NULL
 )
-UPDATE loans SET item_id = i.id
+UPDATE loans SET item_id = i.id, barcode = i.barcode
 FROM ranked r JOIN books b ON b.id = r.book_id JOIN items i ON i.barcode = b.isbn || '-' || r.n
 WHERE loans.id = r.id;
 UPDATE items SET status = 'on_loan' WHERE id IN (SELECT item_id FROM loans WHERE returned_at IS NULL AND item_id IS NOT NULL);

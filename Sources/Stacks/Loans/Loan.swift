@@ -14,7 +14,7 @@ struct Loan: JSONWritable, Equatable, Sendable {
     let returned: Bool
     let returnedAt: String?
     let renewals: Int
-    /// The barcode of the copy lent (nil when the book was deleted since).
+    /// The barcode of the copy lent (nil for loans returned before copies had barcodes).
     let barcode: String?
     /// `active`, `overdue` or `returned`.
     let status: LoanStatus
@@ -22,9 +22,9 @@ struct Loan: JSONWritable, Equatable, Sendable {
     /// The loan period when a borrow names none, in days.
     static let defaultDays = 14
 
-    /// The columns `init(row:)` reads, from loan rows named `l` joined to their member `m` and item `it`.
+    /// The columns `init(row:)` reads, from loan rows named `l` joined to their member `m`.
     static let columns: SQL = """
-        l.id, l.book_id, it.barcode, l.book_title, l.borrower_name, m.email AS borrower_email,
+        l.id, l.book_id, l.barcode, l.book_title, l.borrower_name, m.email AS borrower_email,
         \(fragment: SQLTime.iso("l.borrowed_at")) AS borrow_date, \(fragment: SQLTime.iso("l.due_at")) AS due_date,
         l.returned_at IS NOT NULL AS returned, \(fragment: SQLTime.iso("l.returned_at")) AS returned_at, l.renewals,
         CASE WHEN l.returned_at IS NOT NULL THEN 'returned' WHEN l.due_at < now() THEN 'overdue' ELSE 'active' END AS status
@@ -34,7 +34,7 @@ struct Loan: JSONWritable, Equatable, Sendable {
     static let select: SQL = "SELECT \(fragment: columns) FROM loans l \(fragment: joins)"
 
     /// The joins `columns` reads from, after a FROM that names the loans `l`.
-    static let joins: SQL = "JOIN members m ON m.id = l.member_id LEFT JOIN items it ON it.id = l.item_id"
+    static let joins: SQL = "JOIN members m ON m.id = l.member_id"
 
     /// The loans a data-modifying statement returns (`… RETURNING *`), read as `init(row:)` reads them.
     static func returned(by statement: SQL) -> SQL {

@@ -46,10 +46,10 @@ extension LoanStore {
                       AND (i.status = 'available' OR (i.status = 'on_hold_shelf' AND EXISTS (
                           SELECT FROM holds h WHERE h.item_id = i.id AND h.status = 'awaiting_pickup' AND h.member_id = \(memberID))))
                     ORDER BY i.status = 'on_hold_shelf' DESC, i.id LIMIT 1)
-                RETURNING id, book_id
+                RETURNING id, book_id, barcode
             ), l AS (
-                INSERT INTO loans (book_id, item_id, member_id, book_title, borrower_name, due_at)
-                SELECT b.id, item.id, \(memberID), b.title, \(name), now() + make_interval(days => \(days)::int)
+                INSERT INTO loans (book_id, item_id, barcode, member_id, book_title, borrower_name, due_at)
+                SELECT b.id, item.id, item.barcode, \(memberID), b.title, \(name), now() + make_interval(days => \(days)::int)
                 FROM item JOIN books b ON b.id = item.book_id
                 RETURNING *
             ), fulfilled AS (
