@@ -13,11 +13,13 @@ let package = Package(
         .systemLibrary(name: "CFastCGI", providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "CLibPQ", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CSodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         .target(name: "HTTP"),
         .target(name: "FastCGI", dependencies: ["CFastCGI", "HTTP"]),
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
         .target(name: "Crypto", dependencies: ["CSodium"]),
+        .target(name: "Outbound", dependencies: ["CCurl"]),
         .target(name: "Stacks", dependencies: ["HTTP", "Postgres", "Crypto"]),
         .executableTarget(name: "stacks-fcgi", dependencies: ["Stacks", "FastCGI", "HTTP", "Postgres", "Crypto"]),
         .executableTarget(name: "stacks-jobs", dependencies: ["Stacks", "Postgres"]),
@@ -26,6 +28,7 @@ let package = Package(
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "HTTP"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
+        .testTarget(name: "OutboundTests", dependencies: ["Outbound"]),
         .testTarget(name: "StacksTests", dependencies: ["Stacks", "HTTP", "Postgres", "Crypto"]),
     ],
     swiftLanguageModes: [.v6]
