@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // Stacks: a stateless library-management REST API served by FastCGI workers.
-// Layers are modules and imports point down: C bindings → HTTP/FastCGI/Postgres/Crypto → Stacks → stacks-fcgi, stacks-jobs.
+// Layers are modules and imports point down: C bindings → HTTP/FastCGI/Postgres/Crypto/Addresses/Outbound → Stacks →
+// stacks-fcgi, stacks-jobs. Only stacks-jobs links libcurl (Outbound): the workers stay light to start.
 import PackageDescription
 
 let package = Package(
@@ -19,17 +20,18 @@ let package = Package(
         .target(name: "FastCGI", dependencies: ["CFastCGI", "HTTP"]),
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
         .target(name: "Crypto", dependencies: ["CSodium"]),
-        .target(name: "Outbound", dependencies: ["CCurl"]),
-        .target(name: "Stacks", dependencies: ["HTTP", "Postgres", "Crypto"]),
+        .target(name: "Addresses"),
+        .target(name: "Outbound", dependencies: ["CCurl", "Addresses"]),
+        .target(name: "Stacks", dependencies: ["HTTP", "Postgres", "Crypto", "Addresses"]),
         .executableTarget(name: "stacks-fcgi", dependencies: ["Stacks", "FastCGI", "HTTP", "Postgres", "Crypto"]),
-        .executableTarget(name: "stacks-jobs", dependencies: ["Stacks", "Postgres"]),
+        .executableTarget(name: "stacks-jobs", dependencies: ["Stacks", "Postgres", "Outbound"]),
 
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "HTTP"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
-        .testTarget(name: "OutboundTests", dependencies: ["Outbound"]),
-        .testTarget(name: "StacksTests", dependencies: ["Stacks", "HTTP", "Postgres", "Crypto"]),
+        .testTarget(name: "OutboundTests", dependencies: ["Outbound", "Addresses"]),
+        .testTarget(name: "StacksTests", dependencies: ["Stacks", "HTTP", "Postgres", "Crypto", "Outbound"]),
     ],
     swiftLanguageModes: [.v6]
 )

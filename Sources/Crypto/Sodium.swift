@@ -69,6 +69,18 @@ public enum Hex {
         }
         return String(decoding: out, as: UTF8.self)
     }
+
+    /// The bytes of an even-length hex string (either case); nil for anything else.
+    public static func decode(_ text: String) -> [UInt8]? {
+        let input = Array(text.utf8)
+        guard input.count % 2 == 0 else { return nil }
+        var output = [UInt8](repeating: 0, count: input.count / 2)
+        var length = 0
+        guard sodium_hex2bin(&output, output.count, text, input.count, nil, &length, nil) == 0, length == output.count else {
+            return nil
+        }
+        return output
+    }
 }
 
 extension String {

@@ -1,5 +1,6 @@
 // One synchronous HTTP POST to a webhook receiver through libcurl: no redirects, no proxies, no
 // Expect: 100-continue, a hard timeout, and (when pinned) connections only to already-checked addresses.
+import Addresses
 import CCurl
 
 /// One POST to a webhook receiver.

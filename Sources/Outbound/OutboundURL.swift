@@ -1,5 +1,6 @@
 // The parts of a webhook URL that decide where a connection goes, read by libcurl's own URL parser
 // (curl_url) so that the caller's address check and curl's connection see the very same host.
+import Addresses
 import CCurl
 
 /// Why a URL cannot be the target of an outbound POST.

@@ -1,5 +1,6 @@
 // The state curl's C callbacks reach through their context pointer during one transfer: the bounded
 // response-body buffer, the error buffer, and the pinned addresses the open-socket callback enforces.
+import Addresses
 import CCurl
 import Glibc
 

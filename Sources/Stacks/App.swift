@@ -90,7 +90,7 @@ public struct App {
     /// Runs the handler; an authenticated POST, PATCH or DELETE with an idempotency key runs at most once.
     private func run(_ endpoint: Endpoint, _ request: Request, _ context: RequestContext) throws -> Response {
         try endpoint.checkPolicy(request, caller: context.caller)
-        guard let caller = context.caller, !request.method.isSafe,
+        guard let caller = context.caller, !request.method.isSafe, endpoint.keepsReplies,
             let key = try IdempotencyKey(request)
         else { return try endpoint.handle(request, context) }
         let store = IdempotencyStore(connection: try context.connection(), ttl: config.idempotencyTTL)

@@ -17,6 +17,14 @@ public struct JWTKey: Sendable, Equatable {
     public let secret: [UInt8]
 }
 
+/// A key that seals stored webhook secrets, with its id (kept next to what it sealed).
+public struct SealingKey: Sendable, Equatable {
+    /// The key id.
+    public let id: String
+    /// The key material (32 or more bytes; the box key is its SHA-256).
+    public let secret: [UInt8]
+}
+
 /// Everything the worker takes from its environment.
 public struct Config: Sendable, Equatable {
     /// JWT keys; the first signs, all verify.
@@ -56,6 +64,17 @@ public struct Config: Sendable, Equatable {
     public var jobsPollMS: Int
     /// Attempts a failing job gets before it is `dead`.
     public var jobsMaxAttempts: Int
+    /// Keys that seal webhook secrets; the first seals, all open. Empty: webhooks cannot be signed,
+    /// so no secret can be made.
+    public var webhookKeys: [SealingKey]
+    /// How long one webhook attempt may take, in milliseconds.
+    public var webhookTimeoutMS: Int
+    /// How long a failing webhook delivery is retried before it is `dead`, in seconds.
+    public var webhookRetrySeconds: Double
+    /// Whether webhook URLs may reach loopback, private and link-local addresses (local stacks and tests only).
+    public var webhookAllowPrivate: Bool
+    /// Seconds between two scans of loans for due-soon and overdue notices.
+    public var noticeScanSeconds: Int
     /// Whether statements are prepared once per connection (off behind pgbouncer before 1.21).
     public var preparedStatements: Bool
     /// libpq connection keywords (`dbname` holds `DATABASE_URL` when set).
@@ -70,7 +89,8 @@ public struct Config: Sendable, Equatable {
         "STACKS_OPEN_KEYS", "STACKS_JWT_ISSUER", "STACKS_JWT_AUDIENCE", "STACKS_ACCESS_TTL", "STACKS_REFRESH_TTL",
         "STACKS_REFRESH_GRACE", "STACKS_MAX_LOANS", "STACKS_MAX_RENEWALS", "STACKS_IDEMPOTENCY_TTL",
         "STACKS_PREPARED_STATEMENTS", "STACKS_CHAT_MAX_MESSAGES", "STACKS_MAX_HOLDS", "STACKS_HOLD_PICKUP_DAYS",
-        "STACKS_JOBS_POLL_MS", "STACKS_JOBS_MAX_ATTEMPTS",
+        "STACKS_JOBS_POLL_MS", "STACKS_JOBS_MAX_ATTEMPTS", "STACKS_WEBHOOK_KEYS", "STACKS_WEBHOOK_TIMEOUT_MS",
+        "STACKS_WEBHOOK_RETRY_HOURS", "STACKS_WEBHOOK_ALLOW_PRIVATE", "STACKS_NOTICE_SCAN_SECONDS",
     ]
     /// Names the deploy scripts read; the worker accepts them and ignores them.
     static let deploymentNames: Set<String> = [
@@ -86,7 +106,7 @@ public struct Config: Sendable, Equatable {
         if let name = unknown.sorted().first {
             throw ConfigError(description: "unknown setting \(name) (see deploy/stacks.env.example)")
         }
-        jwtKeys = try Self.keys(environment["STACKS_JWT_KEYS"])
+        jwtKeys = try Self.keys(environment, "STACKS_JWT_KEYS").map { JWTKey(id: $0.id, secret: $0.secret) }
         maxRequests = try Self.integer(environment, "STACKS_MAX_REQUESTS", default: 0, in: 0...Int(Int32.max))
         maxBody = try Self.integer(environment, "STACKS_MAX_BODY", default: 1_048_576, in: 1024...104_857_600)
         statementTimeoutMS = try Self.integer(
@@ -106,6 +126,13 @@ public struct Config: Sendable, Equatable {
         holdPickupSeconds = try Self.days(environment, "STACKS_HOLD_PICKUP_DAYS", default: 7, in: 0.000_01...365)
         jobsPollMS = try Self.integer(environment, "STACKS_JOBS_POLL_MS", default: 1000, in: 10...60_000)
         jobsMaxAttempts = try Self.integer(environment, "STACKS_JOBS_MAX_ATTEMPTS", default: 10, in: 1...100)
+        webhookKeys =
+            environment["STACKS_WEBHOOK_KEYS", default: ""].isEmpty
+            ? [] : try Self.keys(environment, "STACKS_WEBHOOK_KEYS").map { SealingKey(id: $0.id, secret: $0.secret) }
+        webhookTimeoutMS = try Self.integer(environment, "STACKS_WEBHOOK_TIMEOUT_MS", default: 5000, in: 100...60_000)
+        webhookRetrySeconds = try Self.number(environment, "STACKS_WEBHOOK_RETRY_HOURS", default: 24, in: 0.001...720) * 3600
+        webhookAllowPrivate = try Self.boolean(environment, "STACKS_WEBHOOK_ALLOW_PRIVATE", default: false)
+        noticeScanSeconds = try Self.integer(environment, "STACKS_NOTICE_SCAN_SECONDS", default: 60, in: 1...3600)
         databaseParameters = [
             "application_name": "stacks-fcgi",
             "connect_timeout": "3",
@@ -114,26 +141,26 @@ public struct Config: Sendable, Equatable {
         if let url = environment["DATABASE_URL"], !url.isEmpty { databaseParameters["dbname"] = url }
     }
 
-    private static func keys(_ text: String?) throws(ConfigError) -> [JWTKey] {
-        guard let text, !text.isEmpty else {
-            throw ConfigError(description: "STACKS_JWT_KEYS is required: kid:secret[,kid:secret…], secrets of 32+ bytes")
+    private static func keys(_ environment: [String: String], _ name: String) throws(ConfigError) -> [SealingKey] {
+        guard let text = environment[name], !text.isEmpty else {
+            throw ConfigError(description: "\(name) is required: kid:secret[,kid:secret…], secrets of 32+ bytes")
         }
-        var keys: [JWTKey] = []
+        var keys: [SealingKey] = []
         for entry in text.split(separator: ",", omittingEmptySubsequences: false) {
             let parts = entry.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
             guard parts.count == 2, !parts[0].isEmpty,
                 parts[0].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
             else {
-                throw ConfigError(description: "STACKS_JWT_KEYS: each entry must be kid:secret with a kid of [A-Za-z0-9_-]")
+                throw ConfigError(description: "\(name): each entry must be kid:secret with a kid of [A-Za-z0-9_-]")
             }
             let secret = Array(parts[1].utf8)
             guard secret.count >= 32 else {
-                throw ConfigError(description: "STACKS_JWT_KEYS: the secret of key '\(parts[0])' is shorter than 32 bytes")
+                throw ConfigError(description: "\(name): the secret of key '\(parts[0])' is shorter than 32 bytes")
             }
             guard !keys.contains(where: { $0.id == parts[0] }) else {
-                throw ConfigError(description: "STACKS_JWT_KEYS: key id '\(parts[0])' appears twice")
+                throw ConfigError(description: "\(name): key id '\(parts[0])' appears twice")
             }
-            keys.append(JWTKey(id: String(parts[0]), secret: secret))
+            keys.append(SealingKey(id: String(parts[0]), secret: secret))
         }
         return keys
     }
@@ -153,12 +180,20 @@ public struct Config: Sendable, Equatable {
     private static func days(
         _ environment: [String: String], _ name: String, default value: Double, in range: ClosedRange<Double>
     ) throws(ConfigError) -> Double {
-        guard let text = environment[name], !text.isEmpty else { return value * 86_400 }
+        try number(environment, name, default: value, in: range) * 86_400
+    }
+
+    /// A decimal number without sign or exponent (fractions allowed) within `range`.
+    private static func number(
+        _ environment: [String: String], _ name: String, default value: Double, in range: ClosedRange<Double>
+    ) throws(ConfigError) -> Double {
+        guard let text = environment[name], !text.isEmpty else { return value }
         guard text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }), let number = Double(text), range.contains(number)
         else {
-            throw ConfigError(description: "\(name) must be a number of days, at least 0.00001 and at most 365, not '\(text)'")
+            throw ConfigError(
+                description: "\(name) must be a number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
         }
-        return number * 86_400
+        return number
     }
 
     private static func text(_ environment: [String: String], _ name: String, default value: String) throws(ConfigError) -> String

@@ -65,15 +65,20 @@ public struct Endpoint: Sendable {
     let credentialScope: Scope?
     /// The JSON body type it takes, by name (nil: none), decoded before the handler runs.
     let body: String?
+    /// Whether a response is kept for replay under an idempotency key; false for one that carries
+    /// a secret shown once (keeping it would store the secret in clear).
+    let keepsReplies: Bool
     /// The handler.
     let handle: @Sendable (Request, RequestContext) throws -> Response
 
     /// Wraps a handler that needs `scope` (nil: public) and accepts the `query` parameters.
     init(
         _ scope: Scope?, query: Set<String> = [], scopedParameters: [String: Scope] = [:], credentialScope: Scope? = nil,
-        bodyName: String? = nil, _ handle: @escaping @Sendable (Request, RequestContext) throws -> Response
+        bodyName: String? = nil, keepsReplies: Bool = true,
+        _ handle: @escaping @Sendable (Request, RequestContext) throws -> Response
     ) {
         self.scope = scope
+        self.keepsReplies = keepsReplies
         self.query = query
         self.scopedParameters = scopedParameters
         self.credentialScope = credentialScope

@@ -33,14 +33,14 @@ struct KeyPaging {
 
     /// The response for rows fetched with `limit + 1`: the first `limit`, and a cursor if there are more.
     func response<Item: JSONWritable>(
-        _ request: Request, rows: [Item], key: (Item) -> Int64, noun: String
+        _ request: Request, rows: [Item], key: (Item) -> Int64, noun: String, plural: String? = nil
     ) -> Response {
         let page = Array(rows.prefix(limit))
         let next =
             rows.count > limit
             ? page.last.map { Cursor(sort: sort, filterFingerprint: filter, values: [String(key($0))]).token } : nil
         var response = Response.success(
-            page, message: "\(page.count) \(noun)\(page.count == 1 ? "" : "s")", meta: PageMeta(nextCursor: next, limit: limit))
+            page, message: "\(page.count) \(page.count == 1 ? noun : plural ?? noun + "s")", meta: PageMeta(nextCursor: next, limit: limit))
         if let next { response.headers.set("Link", "<\(PageLinks.next(request, cursor: next))>; rel=\"next\"") }
         return response
     }

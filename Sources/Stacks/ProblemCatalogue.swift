@@ -24,6 +24,7 @@ enum ProblemType: String, CaseIterable, Sendable {
     case uriTooLong = "uri-too-long"
     case unsupportedMediaType = "unsupported-media-type"
     case validation
+    case invalidPreferences = "invalid-preferences"
     case tooManyAttempts = "too-many-attempts"
     case tooManyRequests = "too-many-requests"
     case `internal`
@@ -51,6 +52,7 @@ enum ProblemType: String, CaseIterable, Sendable {
         case .uriTooLong: "URI too long"
         case .unsupportedMediaType: "Unsupported media type"
         case .validation: "Validation failed"
+        case .invalidPreferences: "Invalid preferences"
         case .tooManyAttempts: "Too many failed attempts"
         case .tooManyRequests: "Too many requests"
         case .internal: "Internal server error"
@@ -63,7 +65,7 @@ enum ProblemType: String, CaseIterable, Sendable {
     /// The HTTP status.
     var status: Status {
         switch self {
-        case .badRequest: .badRequest
+        case .badRequest, .invalidPreferences: .badRequest
         case .unauthorized, .invalidToken, .invalidCredentials: .unauthorized
         case .insufficientScope, .forbidden: .forbidden
         case .notFound: .notFound

@@ -65,6 +65,14 @@ enum Routes {
         router.add(.delete, "/api/chat/{id}", Endpoint(.write, ChatHandlers.delete))
 
         router.add(.get, "/api/jobs", Endpoint(.admin, query: JobHandlers.listQuery, JobHandlers.list))
+
+        router.add(.get, "/api/preferences", Endpoint(.read, PreferencesHandlers.show))
+        router.add(.patch, "/api/preferences", Endpoint(.write, body: PreferencesPatch.self, PreferencesHandlers.update))
+        router.add(
+            .post, "/api/preferences/webhook-secret", Endpoint(.write, keepsReplies: false, PreferencesHandlers.rotateSecret))
+        router.add(.get, "/api/notices", Endpoint(.read, query: NoticeHandlers.listQuery, NoticeHandlers.list))
+        router.add(.post, "/api/notices/{id}/read", Endpoint(.write, NoticeHandlers.markRead))
+        router.add(.get, "/api/webhooks/deliveries", Endpoint(.read, query: ["limit", "cursor"], WebhookHandlers.deliveries))
         return router
     }
 }

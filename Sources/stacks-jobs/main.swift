@@ -3,6 +3,7 @@
 // (deploy/up keeps STACKS_RUNNERS of them under multiwatch; hosts use stacks-jobs.service).
 import Foundation
 import Glibc
+import Outbound
 import Postgres
 import Stacks
 
@@ -22,5 +23,13 @@ let log = JobLog(pid: getpid()) { line in
     let bytes = Array((line + "\n").utf8)
     _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
 }
-RunnerLoop(runner: JobRunner(config: config, database: database), log: log, stop: stop, pollMS: config.jobsPollMS).run()
+Curl.initialize()
+// Webhook attempts go through libcurl, to public addresses only unless the configuration allows others.
+let runner = JobRunner(config: config, database: database) { request in
+    let result = OutboundPost.checked(
+        url: request.url, allowPrivate: request.allowPrivate, headers: request.headers, body: request.body,
+        timeoutMilliseconds: request.timeoutMS)
+    return WebhookReply(status: result.status, error: result.error, milliseconds: result.milliseconds)
+}
+RunnerLoop(runner: runner, log: log, stop: stop, pollMS: config.jobsPollMS).run()
 exit(0)

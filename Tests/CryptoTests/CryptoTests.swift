@@ -66,4 +66,18 @@ import Testing
         #expect(hasher.needsRehash(weak))
         #expect(hasher.verify("correct horse", against: weak))
     }
+
+    @Test("a sealed secret opens under its key and not under another, nor altered")
+    func secretBoxSealsAndOpens() {
+        let box = SecretBox(keyMaterial: Array("a key of at least thirty-two bytes!!".utf8))
+        let secret = Array("whsec_example".utf8)
+        let sealed = box.seal(secret)
+        #expect(sealed != box.seal(secret))
+        #expect(box.open(sealed) == secret)
+        #expect(SecretBox(keyMaterial: Array("another key of at least thirty-two bytes".utf8)).open(sealed) == nil)
+        var altered = sealed
+        altered[altered.count - 1] ^= 1
+        #expect(box.open(altered) == nil)
+        #expect(box.open(Array(sealed.prefix(10))) == nil)
+    }
 }

@@ -1,5 +1,5 @@
 // Address classification across the special-purpose ranges, and the system resolver.
-import Outbound
+import Addresses
 import Testing
 
 @Suite struct AddressTests {

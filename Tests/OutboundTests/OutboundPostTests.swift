@@ -1,5 +1,6 @@
 // OutboundPost against a real HTTP server on 127.0.0.1: exact bytes on the wire, statuses, timeouts,
 // refused connections, redirects left alone, pinned addresses, and URLs refused before any I/O.
+import Addresses
 import Outbound
 import Testing
 

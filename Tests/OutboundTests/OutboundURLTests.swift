@@ -1,4 +1,5 @@
 // OutboundURL: scheme, host and port as libcurl's parser reads them, and the hosts it refuses.
+import Addresses
 import Outbound
 import Testing
 

@@ -39,16 +39,19 @@ import Testing
         #expect(ids.contains(claimed.0) && ids.contains(claimed.1))
     }
 
-    @Test("the hourly purge enqueued by several runners exists once for the hour")
-    func hourlyPurgeOnce() throws {
+    @Test("the hourly purge and the notices scan enqueued by several runners exist once for their period")
+    func periodicJobsOnce() throws {
         let connections = try (0..<3).map { _ in try TestDatabase.connect() }
         var keys: Set<String> = []
         for connection in connections + connections {
-            keys.insert(try JobStore(connection: connection).enqueueHourlyPurge())
+            keys.formUnion(try JobStore(connection: connection).enqueuePeriodic(scanSeconds: 3600))
         }
-        // Two keys only if the hour turned meanwhile.
+        // More than two keys only if the hour turned meanwhile.
+        #expect((2...4).contains(keys.count))
         for key in keys {
-            #expect(key.hasPrefix("purge_expired:") && key.count == "purge_expired:2026-12-05T04".count)
+            #expect(
+                (key.hasPrefix("purge_expired:") && key.count == "purge_expired:2026-12-05T04".count)
+                    || key.hasPrefix("notices_scan:"))
             let count = try connections[0].query("SELECT count(*) AS n FROM jobs WHERE dedupe_key = \(key)").first!.int("n")
             #expect(count == 1)
         }

@@ -2,6 +2,7 @@
 // they roll back (the runner's transaction becomes a savepoint in it), so the runners of a live
 // stack never see their jobs; those jobs are due since 1990, so a claim takes them first.
 import Foundation
+import Outbound
 import Postgres
 import Testing
 
@@ -20,7 +21,16 @@ struct RolledBackRunner {
         let config = try Config(environment: [
             "STACKS_JWT_KEYS": "t1:" + String(repeating: "5e", count: 32), "STACKS_JOBS_MAX_ATTEMPTS": String(maxAttempts),
         ])
-        runner = JobRunner(config: config, database: database, jitter: { 0.5 })
+        runner = JobRunner(config: config, database: database, post: Self.post, jitter: { 0.5 })
+    }
+
+    /// Webhook attempts as stacks-jobs makes them: libcurl, private addresses allowed (receivers of
+    /// these tests listen on 127.0.0.1).
+    static let post: WebhookPost = { request in
+        let result = OutboundPost.checked(
+            url: request.url, allowPrivate: request.allowPrivate, headers: request.headers, body: request.body,
+            timeoutMilliseconds: request.timeoutMS)
+        return WebhookReply(status: result.status, error: result.error, milliseconds: result.milliseconds)
     }
 
     private struct Rollback: Error {}

@@ -13,16 +13,16 @@ env_line() {
   printf "%s='%s'\n" "$1" "$2"
 }
 
-# jwt_keys: the caller's STACKS_JWT_KEYS, else the key generated once into $JWT_FILE.
-jwt_keys() {
-  if [ -n "${STACKS_JWT_KEYS:-}" ]; then
-    echo "$STACKS_JWT_KEYS"
+# generated_keys NAME FILE: the caller's $NAME (kid:secret,…), else the key generated once into FILE.
+generated_keys() {
+  if [ -n "${!1:-}" ]; then
+    echo "${!1}"
     return
   fi
-  if [ ! -s "$JWT_FILE" ]; then
-    (umask 077 && echo "k1:$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" >"$JWT_FILE")
+  if [ ! -s "$2" ]; then
+    (umask 077 && echo "k1:$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" >"$2")
   fi
-  cat "$JWT_FILE"
+  cat "$2"
 }
 
 # write_worker_env FILE: the caller's STACKS_*/PG*/DATABASE_URL where set, else the local defaults.
@@ -32,11 +32,13 @@ write_worker_env() {
   known=$(known_stacks_vars)
   {
     echo "# Worker environment written by deploy/up on $(date -u +%FT%TZ); see deploy/stacks.env.example."
-    env_line STACKS_JWT_KEYS "$(jwt_keys)"
+    env_line STACKS_JWT_KEYS "$(generated_keys STACKS_JWT_KEYS "$JWT_FILE")"
+    env_line STACKS_WEBHOOK_KEYS "$(generated_keys STACKS_WEBHOOK_KEYS "$WEBHOOK_KEYS_FILE")"
     env_line STACKS_OPEN_KEYS "${STACKS_OPEN_KEYS:-true}"
+    env_line STACKS_WEBHOOK_ALLOW_PRIVATE "${STACKS_WEBHOOK_ALLOW_PRIVATE:-true}"
     for v in $(compgen -e | grep -E '^STACKS_' | sort); do
       case $v in
-        STACKS_JWT_KEYS | STACKS_OPEN_KEYS | STACKS_HOME | STACKS_PORT | STACKS_PG_PORT | STACKS_WORKERS | STACKS_BIN | STACKS_MODE | STACKS_APP_ROLE | STACKS_RUNNERS) continue ;;
+        STACKS_JWT_KEYS | STACKS_WEBHOOK_KEYS | STACKS_OPEN_KEYS | STACKS_WEBHOOK_ALLOW_PRIVATE | STACKS_HOME | STACKS_PORT | STACKS_PG_PORT | STACKS_WORKERS | STACKS_BIN | STACKS_MODE | STACKS_APP_ROLE | STACKS_RUNNERS) continue ;;
         STACKS_ROOT | STACKS_TEST_*) continue ;; # the test harness's own names, never the worker's
       esac
       if grep -qx "$v" <<<"$known"; then

@@ -26,7 +26,7 @@ struct DatabaseLibraryTools: LibraryTools {
 
     func borrow(bookID: Int64) throws -> Loan {
         try LoanStore(connection: connection).checkOut(
-            bookID: bookID, memberID: memberID, borrowerName: nil, days: Loan.defaultDays, maxLoans: config.maxLoans,
+            bookID: bookID, memberID: memberID, borrowerName: nil, days: nil, maxLoans: config.maxLoans,
             shelf: shelf)
     }
 

@@ -54,8 +54,8 @@ enum DeskHandlers {
         var validation = Validation()
         validation.check(body.barcode.map(Barcode.isValid) == true, "/barcode", "is required and \(Barcode.rule)")
         validation.check(body.memberEmail?.isEmpty == false, "/member_email", "is required")
-        let days = body.days ?? Loan.defaultDays
-        validation.check((1...30).contains(days), "/days", "must be from 1 to 30")
+        let days = body.days
+        validation.check(days.map((1...30).contains) ?? true, "/days", "must be from 1 to 30")
         try validation.finish()
         let barcode = body.barcode ?? ""
         let email = EmailRule.normalise(body.memberEmail ?? "")

@@ -53,6 +53,12 @@ enum JSONValue: Codable, Equatable, Sendable {
         }
     }
 
+    /// The member `key` of an object; nil when absent or not an object.
+    func member(_ key: String) -> JSONValue? {
+        guard case .object(let members) = self else { return nil }
+        return members[key]
+    }
+
     /// The integer member `key` of an object; nil when absent or not an integer.
     func integer(_ key: String) -> Int64? {
         guard case .object(let members) = self, case .integer(let value)? = members[key] else { return nil }

@@ -19,25 +19,51 @@ enum JobError: Error, Equatable, CustomStringConvertible {
     }
 }
 
+/// What a job's effect asks of the runner: done, another try after a delay, or none. A retry or
+/// a give-up that an effect decides on itself keeps what the effect wrote (a webhook attempt's
+/// record); an error thrown undoes it.
+enum JobResult: Equatable {
+    /// Done; a short account for the log.
+    case done(String)
+    /// Try again after `after` seconds; `error` is kept in `last_error`.
+    case retry(after: Double, error: String)
+    /// Give up: the job is `dead`.
+    case dead(String)
+}
+
 /// The effects of the job kinds.
 struct JobEffects {
     let connection: Connection
     let config: Config
+    /// Sends a webhook attempt.
+    let post: WebhookPost
+    /// A number in 0...1 for the jitter of a retry's delay.
+    let jitter: () -> Double
 
     /// Done and dead jobs are kept this long (for GET /api/jobs), then purged.
     static let keepFinishedDays = 7
 
-    /// Runs the job's effect; returns a short account of what it did, for the log.
-    func run(_ job: Job) throws -> String {
+    /// Runs the job's effect and says what follows.
+    func run(_ job: Job) throws -> JobResult {
         switch job.kind {
         case "hold_pickup_expiry":
-            guard let hold = job.payload.integer("hold_id") else { throw JobError.badPayload(kind: job.kind, needs: "hold_id") }
-            return try shelf.expire(holdID: hold)
+            return .done(try shelf.expire(holdID: try job.integer("hold_id")))
         case "hold_capture":
-            guard let book = job.payload.integer("book_id") else { throw JobError.badPayload(kind: job.kind, needs: "book_id") }
-            return "captured \(try shelf.capture(bookID: book).count) holds"
+            return .done("captured \(try shelf.capture(bookID: try job.integer("book_id")).count) holds")
         case "purge_expired":
-            return try purgeExpired()
+            return .done(try purgeExpired())
+        case "notices_scan":
+            let made = try connection.query("SELECT scan_loan_notices() AS made").first?.int("made") ?? 0
+            return .done("made \(made) loan notices")
+        case "hold_notice":
+            guard case .string(let event)? = job.payload.member("event") else {
+                throw JobError.badPayload(kind: job.kind, needs: "event")
+            }
+            let rows = try connection.query("SELECT hold_notice(\(try job.integer("hold_id")), \(event)) AS notice")
+            return .done(rows.first?["notice"].map { "made notice \($0)" } ?? "no notice: not wanted or no longer true")
+        case "webhook_delivery":
+            let sender = WebhookSender(connection: connection, config: config, post: post, jitter: jitter)
+            return try sender.attempt(deliveryID: try job.integer("delivery_id"))
         default:
             throw JobError.unknownKind(job.kind)
         }
@@ -62,5 +88,13 @@ struct JobEffects {
         guard let row = rows.first else { return "" }
         return try "purged \(row.int("keys")) idempotency keys, \(row.int("revoked")) token revocations, "
             + "\(row.int("refresh")) refresh tokens, \(row.int("finished")) finished jobs"
+    }
+}
+
+extension Job {
+    /// The payload's integer member `key`; a bad-payload error when it has none.
+    func integer(_ key: String) throws(JobError) -> Int64 {
+        guard let value = payload.integer(key) else { throw JobError.badPayload(kind: kind, needs: key) }
+        return value
     }
 }

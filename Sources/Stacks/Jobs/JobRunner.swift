@@ -8,17 +8,21 @@ import Postgres
 public struct JobRunner {
     private let config: Config
     private let database: Database
+    /// Sends webhook attempts.
+    private let post: WebhookPost
     /// A number in 0...1 for the jitter of a retry's delay.
     private let jitter: () -> Double
 
-    /// Makes a runner over a database handle (connects on first use, reconnects after a break).
-    public init(config: Config, database: Database) {
-        self.init(config: config, database: database, jitter: { Double.random(in: 0...1) })
+    /// Makes a runner over a database handle (connects on first use, reconnects after a break)
+    /// that sends webhook attempts with `post`.
+    public init(config: Config, database: Database, post: @escaping WebhookPost) {
+        self.init(config: config, database: database, post: post, jitter: { Double.random(in: 0...1) })
     }
 
-    init(config: Config, database: Database, jitter: @escaping () -> Double) {
+    init(config: Config, database: Database, post: @escaping WebhookPost, jitter: @escaping () -> Double) {
         self.config = config
         self.database = database
+        self.post = post
         self.jitter = jitter
     }
 
@@ -27,29 +31,36 @@ public struct JobRunner {
     public func runOne() throws -> JobOutcome? {
         let connection = try database.connection()
         let store = JobStore(connection: connection)
-        try store.enqueueHourlyPurge()
+        try store.enqueuePeriodic(scanSeconds: config.noticeScanSeconds)
         return try connection.transaction { () throws -> JobOutcome? in
             guard let job = try store.claim() else { return nil }
             let started = Date()
+            let attempts = job.attempts + 1
+            let result: JobResult
             do {
-                let detail = try connection.transaction {
-                    let detail = try JobEffects(connection: connection, config: config).run(job)
+                result = try connection.transaction {
+                    let result = try JobEffects(connection: connection, config: config, post: post, jitter: jitter).run(job)
                     // Deferred constraint checks fire here, inside the savepoint, not at COMMIT.
                     try connection.query("SET CONSTRAINTS ALL IMMEDIATE")
-                    return detail
+                    return result
                 }
-                try store.complete(id: job.id)
-                return JobOutcome(job: job, state: .done, attempts: job.attempts + 1, started: started, detail: detail)
             } catch let error as PostgresError where error.isUnavailable {
                 throw error
             } catch {
-                let attempts = job.attempts + 1
-                let text = Self.errorText(error)
-                let state = try store.fail(
-                    id: job.id, error: text, retryAfter: Self.backoff(afterAttempt: attempts, jitter: jitter()),
-                    maxAttempts: config.jobsMaxAttempts)
-                return JobOutcome(
-                    job: job, state: state == .dead ? .dead : .failed, attempts: attempts, started: started, error: text)
+                let text = String(describing: error)
+                let retryAfter = attempts >= config.jobsMaxAttempts ? nil : Self.backoff(afterAttempt: attempts, jitter: jitter())
+                result = retryAfter.map { .retry(after: $0, error: text) } ?? .dead(text)
+            }
+            switch result {
+            case .done(let detail):
+                try store.complete(id: job.id)
+                return JobOutcome(job: job, state: .done, attempts: attempts, started: started, detail: detail)
+            case .retry(let delay, let error):
+                try store.fail(id: job.id, error: Self.errorText(error), retryAfter: delay)
+                return JobOutcome(job: job, state: .failed, attempts: attempts, started: started, error: error)
+            case .dead(let error):
+                try store.fail(id: job.id, error: Self.errorText(error), retryAfter: nil)
+                return JobOutcome(job: job, state: .dead, attempts: attempts, started: started, error: error)
             }
         }
     }
@@ -61,9 +72,9 @@ public struct JobRunner {
         return base * (0.8 + 0.4 * min(max(jitter, 0), 1))
     }
 
-    /// An error as kept in `last_error`: its description, at most 2000 characters.
-    static func errorText(_ error: any Error) -> String {
-        String(String(describing: error).prefix(2000))
+    /// An error as kept in `last_error`: at most 2000 characters.
+    static func errorText(_ error: String) -> String {
+        String(error.prefix(2000))
     }
 }
 

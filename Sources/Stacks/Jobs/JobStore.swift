@@ -29,17 +29,15 @@ struct JobStore {
     }
 
     /// Records a claimed job's failure: one more attempt, the error kept, and either another try
-    /// `retryAfter` seconds from now (`failed`) or, at `maxAttempts`, none (`dead`). Returns the new state.
-    func fail(id: Int64, error: String, retryAfter: Double, maxAttempts: Int) throws -> JobState {
-        let rows = try connection.query(
+    /// `retryAfter` seconds from now (`failed`) or, with nil, none (`dead`).
+    func fail(id: Int64, error: String, retryAfter: Double?) throws {
+        try connection.query(
             """
             UPDATE jobs SET attempts = attempts + 1, last_error = \(error), updated_at = now(),
-                state = CASE WHEN attempts + 1 >= \(maxAttempts) THEN 'dead' ELSE 'failed' END,
-                run_at = CASE WHEN attempts + 1 >= \(maxAttempts) THEN run_at
-                              ELSE now() + make_interval(secs => \(retryAfter)) END
-            WHERE id = \(id) RETURNING state
+                state = CASE WHEN \(retryAfter)::float8 IS NULL THEN 'dead' ELSE 'failed' END,
+                run_at = coalesce(now() + make_interval(secs => \(retryAfter)), run_at)
+            WHERE id = \(id)
             """)
-        return try rows.first.flatMap { JobState(rawValue: try $0.string("state")) } ?? .failed
     }
 
     /// Enqueues a job due at once (or after `delay` seconds); with a dedupe key already taken, nothing
@@ -55,26 +53,28 @@ struct JobStore {
         ).first.map { try $0.int64("id") }
     }
 
-    /// Enqueues this hour's `purge_expired` (due at the top of the hour) unless some runner already
-    /// did: its dedupe key names the hour (`purge_expired:2026-12-05T04`, UTC), so however many
-    /// runners call this, each hour has one. Looked up first, so the common case inserts nothing
-    /// (and takes no id). Returns the key.
+    /// Enqueues the periodic jobs unless some runner already did: this hour's `purge_expired` (due
+    /// at the top of the hour, key `purge_expired:2026-12-05T04`, UTC) and this period's
+    /// `notices_scan` (every `scanSeconds`, key `notices_scan:<period number>`), so however many
+    /// runners call this, each hour and each period has one. Looked up first, so the common case
+    /// inserts nothing (and takes no id). Returns the two keys.
     @discardableResult
-    func enqueueHourlyPurge() throws -> String {
-        let rows = try connection.query(
+    func enqueuePeriodic(scanSeconds: Int) throws -> [String] {
+        try connection.query(
             """
-            WITH hour AS (
-                SELECT 'purge_expired:' || to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24') AS key,
-                       date_trunc('hour', now()) AS due
+            WITH due (kind, key, run_at) AS (
+                VALUES ('purge_expired', 'purge_expired:' || to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24'),
+                        date_trunc('hour', now())),
+                       ('notices_scan', 'notices_scan:' || floor(extract(epoch FROM now()) / \(scanSeconds))::bigint, now())
             ), added AS (
                 INSERT INTO jobs (kind, run_at, dedupe_key)
-                SELECT 'purge_expired', hour.due, hour.key FROM hour
-                WHERE NOT EXISTS (SELECT FROM jobs WHERE dedupe_key = hour.key)
+                SELECT due.kind, due.run_at, due.key FROM due
+                WHERE NOT EXISTS (SELECT FROM jobs WHERE dedupe_key = due.key)
                 ON CONFLICT (dedupe_key) DO NOTHING
             )
-            SELECT key FROM hour
-            """)
-        return try rows.first?.string("key") ?? ""
+            SELECT key FROM due
+            """
+        ).map { try $0.string("key") }
     }
 
     /// One job by id.

@@ -19,7 +19,7 @@ struct Loan: JSONWritable, Equatable, Sendable {
     /// `active`, `overdue` or `returned`.
     let status: LoanStatus
 
-    /// The loan period when a borrow names none, in days.
+    /// The loan period of a member who never chose one, in days (`preferences_in_effect` has the same).
     static let defaultDays = 14
 
     /// The columns `init(row:)` reads, from loan rows named `l` joined to their member `m`.

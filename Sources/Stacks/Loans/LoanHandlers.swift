@@ -13,7 +13,7 @@ struct BorrowBody: RequestBody {
     }
 }
 
-/// `POST /api/borrows/{id}/renew` body; empty means 14 days.
+/// `POST /api/borrows/{id}/renew` body; empty means the member's default loan period (14 days unless changed).
 struct RenewBody: RequestBody {
     var days: Int?
     static let fields: Set<String> = ["days"]
@@ -26,8 +26,8 @@ enum LoanHandlers {
     static func borrow(_ request: Request, _ context: RequestContext, _ body: BorrowBody) throws -> Response {
         let bookID = try context.parameters.id("id")
         var validation = Validation()
-        let days = body.days ?? Loan.defaultDays
-        validation.check((1...30).contains(days), "/days", "must be from 1 to 30")
+        let days = body.days
+        validation.check(days.map((1...30).contains) ?? true, "/days", "must be from 1 to 30")
         let name = validation.line(body.borrowerName, "/borrower_name", maxLength: 200)
         try validation.finish()
         let loan = try LoanStore(connection: context.connection()).checkOut(
@@ -81,8 +81,8 @@ enum LoanHandlers {
     static func renew(_ request: Request, _ context: RequestContext, _ body: RenewBody) throws -> Response {
         let id = try context.parameters.id("id")
         var validation = Validation()
-        let days = body.days ?? Loan.defaultDays
-        validation.check((1...30).contains(days), "/days", "must be from 1 to 30")
+        let days = body.days
+        validation.check(days.map((1...30).contains) ?? true, "/days", "must be from 1 to 30")
         try validation.finish()
         let loan = try LoanStore(connection: context.connection()).renew(
             loanID: id, memberID: context.principal().memberID, days: days, maxRenewals: context.config.maxRenewals)

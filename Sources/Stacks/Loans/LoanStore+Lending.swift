@@ -7,7 +7,7 @@ import Postgres
 extension LoanStore {
     /// Lends a copy of a book to a member; 404 unknown book, 409 no free copy or too many loans.
     func checkOut(
-        bookID: Int64, memberID: Int64, borrowerName: String?, days: Int, maxLoans: Int, shelf: HoldShelf
+        bookID: Int64, memberID: Int64, borrowerName: String?, days: Int?, maxLoans: Int, shelf: HoldShelf
     ) throws -> Loan {
         try connection.transaction {
             guard let name = try lockMember(memberID, maxLoans: maxLoans) else { throw LoanError.limitReached(maxLoans) }
@@ -34,8 +34,8 @@ extension LoanStore {
     /// Lends a copy of the locked book: the copy on the hold shelf for this member first, else the
     /// first available one (`barcode` names the copy at the desk). Fulfils the member's open hold
     /// on the book (a copy held for them that they did not take passes to the next in line). Nil
-    /// when no such copy is free.
-    func lend(bookID: Int64, barcode: String?, memberID: Int64, name: String, days: Int, shelf: HoldShelf) throws -> Loan? {
+    /// when no such copy is free. With `days` nil, the loan lasts the member's default loan period.
+    func lend(bookID: Int64, barcode: String?, memberID: Int64, name: String, days: Int?, shelf: HoldShelf) throws -> Loan? {
         try connection.query(
             """
             WITH item AS (
@@ -49,7 +49,8 @@ extension LoanStore {
                 RETURNING id, book_id, barcode
             ), l AS (
                 INSERT INTO loans (book_id, item_id, barcode, member_id, book_title, borrower_name, due_at)
-                SELECT b.id, item.id, item.barcode, \(memberID), b.title, \(name), now() + make_interval(days => \(days)::int)
+                SELECT b.id, item.id, item.barcode, \(memberID), b.title, \(name),
+                       now() + make_interval(days => \(fragment: Self.loanDays(days, memberID: memberID)))
                 FROM item JOIN books b ON b.id = item.book_id
                 RETURNING *
             ), fulfilled AS (

@@ -10,11 +10,11 @@ struct LoanStore {
 
     /// Extends a loan by `days` from its due date; 409 when returned, overdue, at the renewal limit
     /// or while a member waits for the book (a waiting hold that is not suspended).
-    func renew(loanID: Int64, memberID: Int64, days: Int, maxRenewals: Int) throws -> Loan {
+    func renew(loanID: Int64, memberID: Int64, days: Int?, maxRenewals: Int) throws -> Loan {
         let renewed = try connection.query(
             Loan.returned(
                 by: """
-                    UPDATE loans SET due_at = due_at + make_interval(days => \(days)::int), renewals = renewals + 1
+                    UPDATE loans SET due_at = due_at + make_interval(days => \(fragment: Self.loanDays(days, memberID: memberID))), renewals = renewals + 1
                     WHERE id = \(loanID) AND member_id = \(memberID) AND returned_at IS NULL AND due_at > now()
                           AND renewals < \(maxRenewals) AND NOT \(fragment: Self.someoneWaits("loans.book_id"))
                     RETURNING *
@@ -28,6 +28,11 @@ struct LoanStore {
             if existing.renewals >= maxRenewals { throw LoanError.renewalLimit(existing.renewals) }
             throw LoanError.holdsWaiting
         }
+    }
+
+    /// A loan period in days: `days` when given, else the member's default loan period (a preference).
+    static func loanDays(_ days: Int?, memberID: Int64) -> SQL {
+        "coalesce(\(days)::int, (SELECT p.default_loan_days FROM preferences_in_effect p WHERE p.member_id = \(memberID)))"
     }
 
     /// Whether a member waits for the book whose id `column` holds: a waiting hold, not suspended.

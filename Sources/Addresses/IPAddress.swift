@@ -20,7 +20,7 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The address of an IPv4 or IPv6 socket address; nil for other families.
-    init?(socketAddress: UnsafePointer<sockaddr>) {
+    package init?(socketAddress: UnsafePointer<sockaddr>) {
         switch Int32(socketAddress.pointee.sa_family) {
         case AF_INET:
             let address = UnsafeRawPointer(socketAddress).load(as: sockaddr_in.self)
@@ -46,5 +46,5 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The text as a URL or CURLOPT_RESOLVE entry writes it: IPv6 in brackets.
-    var bracketed: String { isIPv6 ? "[\(description)]" : description }
+    package var bracketed: String { isIPv6 ? "[\(description)]" : description }
 }
