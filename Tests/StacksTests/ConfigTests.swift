@@ -19,6 +19,25 @@ import Testing
         #expect(config.chatMaxMessages == 1000)
         #expect(config.databaseParameters["dbname"] == nil)
         #expect(config.databaseParameters["options"] == "-c statement_timeout=5000")
+        #expect(config.webhookKeys.isEmpty)
+        #expect(config.webhookTimeoutMS == 5000)
+        #expect(config.webhookRetrySeconds == 86_400)
+        #expect(!config.webhookAllowPrivate)
+        #expect(config.noticeScanSeconds == 60)
+    }
+
+    @Test("reads the notice and webhook settings")
+    func readsWebhookSettings() throws {
+        let config = try Config(environment: [
+            "STACKS_JWT_KEYS": Self.key, "STACKS_WEBHOOK_KEYS": "w2:" + String(repeating: "n", count: 32) + ",w1:"
+                + String(repeating: "o", count: 32), "STACKS_WEBHOOK_TIMEOUT_MS": "1000", "STACKS_WEBHOOK_RETRY_HOURS": "0.005",
+            "STACKS_WEBHOOK_ALLOW_PRIVATE": "true", "STACKS_NOTICE_SCAN_SECONDS": "1",
+        ])
+        #expect(config.webhookKeys.map(\.id) == ["w2", "w1"])
+        #expect(config.webhookTimeoutMS == 1000)
+        #expect(abs(config.webhookRetrySeconds - 18) < 0.000_1)
+        #expect(config.webhookAllowPrivate)
+        #expect(config.noticeScanSeconds == 1)
     }
 
     @Test("reads every setting")
@@ -59,6 +78,11 @@ import Testing
             (["STACKS_JWT_KEYS": key, "STACKS_REFRESH_GRACE": "301"], "STACKS_REFRESH_GRACE must be an integer from 0 to 300"),
             (["STACKS_JWT_KEYS": key, "STACKS_CHAT_MAX_MESSAGES": "1"], "STACKS_CHAT_MAX_MESSAGES must be an integer from 2"),
             (["STACKS_JWT_KEYS": key, "STACKS_MAX_REQUETS": "1"], "unknown setting STACKS_MAX_REQUETS"),
+            (["STACKS_JWT_KEYS": key, "STACKS_WEBHOOK_KEYS": "w1:short"], "STACKS_WEBHOOK_KEYS: the secret of key 'w1'"),
+            (["STACKS_JWT_KEYS": key, "STACKS_WEBHOOK_TIMEOUT_MS": "50"], "STACKS_WEBHOOK_TIMEOUT_MS must be an integer"),
+            (["STACKS_JWT_KEYS": key, "STACKS_WEBHOOK_RETRY_HOURS": "-1"], "STACKS_WEBHOOK_RETRY_HOURS must be a number"),
+            (["STACKS_JWT_KEYS": key, "STACKS_WEBHOOK_ALLOW_PRIVATE": "1"], "STACKS_WEBHOOK_ALLOW_PRIVATE must be true or false"),
+            (["STACKS_JWT_KEYS": key, "STACKS_NOTICE_SCAN_SECONDS": "0"], "STACKS_NOTICE_SCAN_SECONDS must be an integer"),
         ])
     func refuses(environment: [String: String], reason: String) {
         do {
