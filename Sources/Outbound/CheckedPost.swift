@@ -22,7 +22,8 @@ extension OutboundPost {
                     milliseconds: 0)
             }
             return OutboundPost(
-                url: target.text, pinnedAddresses: addresses, headers: headers, body: body, timeoutMilliseconds: timeoutMilliseconds
+                url: target.text, pinnedAddresses: addresses, headers: headers, body: body,
+                timeoutMilliseconds: timeoutMilliseconds
             ).send()
         }
     }

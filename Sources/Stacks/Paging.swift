@@ -40,7 +40,8 @@ struct KeyPaging {
             rows.count > limit
             ? page.last.map { Cursor(sort: sort, filterFingerprint: filter, values: [String(key($0))]).token } : nil
         var response = Response.success(
-            page, message: "\(page.count) \(page.count == 1 ? noun : plural ?? noun + "s")", meta: PageMeta(nextCursor: next, limit: limit))
+            page, message: "\(page.count) \(page.count == 1 ? noun : plural ?? noun + "s")",
+            meta: PageMeta(nextCursor: next, limit: limit))
         if let next { response.headers.set("Link", "<\(PageLinks.next(request, cursor: next))>; rel=\"next\"") }
         return response
     }

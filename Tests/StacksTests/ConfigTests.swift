@@ -29,7 +29,8 @@ import Testing
     @Test("reads the notice and webhook settings")
     func readsWebhookSettings() throws {
         let config = try Config(environment: [
-            "STACKS_JWT_KEYS": Self.key, "STACKS_WEBHOOK_KEYS": "w2:" + String(repeating: "n", count: 32) + ",w1:"
+            "STACKS_JWT_KEYS": Self.key,
+            "STACKS_WEBHOOK_KEYS": "w2:" + String(repeating: "n", count: 32) + ",w1:"
                 + String(repeating: "o", count: 32), "STACKS_WEBHOOK_TIMEOUT_MS": "1000", "STACKS_WEBHOOK_RETRY_HOURS": "0.005",
             "STACKS_WEBHOOK_ALLOW_PRIVATE": "true", "STACKS_NOTICE_SCAN_SECONDS": "1",
         ])
@@ -81,7 +82,10 @@ import Testing
             (["STACKS_JWT_KEYS": key, "STACKS_WEBHOOK_KEYS": "w1:short"], "STACKS_WEBHOOK_KEYS: the secret of key 'w1'"),
             (["STACKS_JWT_KEYS": key, "STACKS_WEBHOOK_TIMEOUT_MS": "50"], "STACKS_WEBHOOK_TIMEOUT_MS must be an integer"),
             (["STACKS_JWT_KEYS": key, "STACKS_WEBHOOK_RETRY_HOURS": "-1"], "STACKS_WEBHOOK_RETRY_HOURS must be a number"),
-            (["STACKS_JWT_KEYS": key, "STACKS_WEBHOOK_ALLOW_PRIVATE": "1"], "STACKS_WEBHOOK_ALLOW_PRIVATE must be true or false"),
+            (
+                ["STACKS_JWT_KEYS": key, "STACKS_WEBHOOK_ALLOW_PRIVATE": "1"],
+                "STACKS_WEBHOOK_ALLOW_PRIVATE must be true or false"
+            ),
             (["STACKS_JWT_KEYS": key, "STACKS_NOTICE_SCAN_SECONDS": "0"], "STACKS_NOTICE_SCAN_SECONDS must be an integer"),
         ])
     func refuses(environment: [String: String], reason: String) {

@@ -35,7 +35,8 @@ import Testing
     func acceptsPublicAddresses() throws {
         let harness = try AppHarness(environment: ["STACKS_WEBHOOK_KEYS": Self.sealingKeys])
         let key = try harness.apiKey(try harness.member())
-        let saved = harness.send("PATCH", "/api/preferences", json: #"{"webhook_url":"http://93.184.215.14:8443/h"}"#, bearer: key)
+        let saved = harness.send(
+            "PATCH", "/api/preferences", json: #"{"webhook_url":"http://93.184.215.14:8443/h"}"#, bearer: key)
         #expect(saved.status == .ok, "\(String(decoding: saved.body, as: UTF8.self))")
     }
 

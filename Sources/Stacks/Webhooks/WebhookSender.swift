@@ -47,7 +47,8 @@ struct WebhookSender {
     /// destination, which the HTTP client reports).
     private func send(id: Int64, event: String, body: [UInt8], url: String, memberSecret: SealedSecret?) -> WebhookReply {
         guard let sealed = memberSecret, let secret = WebhookSecrets(keys: config.webhookKeys).open(sealed) else {
-            return WebhookReply(status: nil, error: "no signing secret could be opened (see STACKS_WEBHOOK_KEYS)", milliseconds: 0)
+            return WebhookReply(
+                status: nil, error: "no signing secret could be opened (see STACKS_WEBHOOK_KEYS)", milliseconds: 0)
         }
         let timestamp = Int64(Date().timeIntervalSince1970)
         let headers = [
