@@ -80,6 +80,17 @@ def killer(stop, kills, find_pids):
         time.sleep(0.1)
 
 
+def wait_for(condition, seconds, what):
+    """Polls `condition` until it gives a true value, which it returns; fails after `seconds`."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"not within {seconds} s: {what}")
+
+
 def stack_setting(name, default):
     """A worker setting of the stack under test, as deploy/up wrote it to $STACKS_HOME/stacks.env."""
     with open(os.path.join(os.environ["STACKS_HOME"], "stacks.env"), encoding="utf-8") as env:

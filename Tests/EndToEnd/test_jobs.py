@@ -9,19 +9,10 @@ import threading
 import time
 import uuid
 
-from conftest import killer, admin_sql, assert_problem, stack_runner_pids, stack_setting
+from conftest import wait_for, killer, admin_sql, assert_problem, stack_runner_pids, stack_setting
 
 STORM_HOLDS = 200
 
-
-def wait_for(condition, seconds, what):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"not within {seconds} s: {what}")
 
 
 def test_the_runners_are_up_as_the_worker_user_and_run_this_hours_purge_once():

@@ -8,21 +8,12 @@ import threading
 import time
 import uuid
 
-from conftest import API, BASE_URL, admin_sql, assert_problem, killer, new_key, register, stack_runner_pids
+from conftest import wait_for, API, BASE_URL, admin_sql, assert_problem, killer, new_key, register, stack_runner_pids
 from receiver import Receiver, verify
 from test_preferences import new_book
 
 STORM_LOANS = 200
 
-
-def wait_for(condition, seconds, what):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"not within {seconds} s: {what}")
 
 
 def member():
