@@ -13,6 +13,11 @@ struct Validation {
         if !condition { errors.append(FieldError(pointer: pointer, detail: detail)) }
     }
 
+    /// A loan period in days, when one was given: records an error unless it is in `Loan.periodDays`.
+    mutating func loanDays(_ days: Int?, _ pointer: String = "/days") {
+        check(days.map(Loan.periodDays.contains) ?? true, pointer, "must be from 1 to 30")
+    }
+
     /// A single line of text, trimmed; records an error when it is blank after trimming, holds a
     /// control character or line break, or has more than `maxLength` characters. nil stays nil;
     /// with `allowBlank`, a blank value is accepted as "".

@@ -55,7 +55,7 @@ enum DeskHandlers {
         validation.check(body.barcode.map(Barcode.isValid) == true, "/barcode", "is required and \(Barcode.rule)")
         validation.check(body.memberEmail?.isEmpty == false, "/member_email", "is required")
         let days = body.days
-        validation.check(days.map((1...30).contains) ?? true, "/days", "must be from 1 to 30")
+        validation.loanDays(days)
         try validation.finish()
         let barcode = body.barcode ?? ""
         let email = EmailRule.normalise(body.memberEmail ?? "")

@@ -56,10 +56,8 @@ struct JobEffects {
             let made = try connection.query("SELECT scan_loan_notices() AS made").first?.int("made") ?? 0
             return .done("made \(made) loan notices")
         case "hold_notice":
-            guard case .string(let event)? = job.payload.member("event") else {
-                throw JobError.badPayload(kind: job.kind, needs: "event")
-            }
-            let rows = try connection.query("SELECT hold_notice(\(try job.integer("hold_id")), \(event)) AS notice")
+            let rows = try connection.query(
+                "SELECT hold_notice(\(try job.integer("hold_id")), \(try job.string("event"))) AS notice")
             return .done(rows.first?["notice"].map { "made notice \($0)" } ?? "no notice: not wanted or no longer true")
         case "webhook_delivery":
             let sender = WebhookSender(connection: connection, config: config, post: post, jitter: jitter)
@@ -95,6 +93,12 @@ extension Job {
     /// The payload's integer member `key`; a bad-payload error when it has none.
     func integer(_ key: String) throws(JobError) -> Int64 {
         guard let value = payload.integer(key) else { throw JobError.badPayload(kind: kind, needs: key) }
+        return value
+    }
+
+    /// The payload's string member `key`; a bad-payload error when it has none.
+    func string(_ key: String) throws(JobError) -> String {
+        guard case .string(let value)? = payload.member(key) else { throw JobError.badPayload(kind: kind, needs: key) }
         return value
     }
 }

@@ -22,6 +22,9 @@ struct Loan: JSONWritable, Equatable, Sendable {
     /// The loan period of a member who never chose one, in days (`preferences_in_effect` has the same).
     static let defaultDays = 14
 
+    /// The loan periods a borrow, a renewal, a desk checkout or a member's preference may name, in days.
+    static let periodDays = 1...30
+
     /// The columns `init(row:)` reads, from loan rows named `l` joined to their member `m`.
     static let columns: SQL = """
         l.id, l.book_id, l.barcode, l.book_title, l.borrower_name, m.email AS borrower_email,

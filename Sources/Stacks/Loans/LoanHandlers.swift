@@ -27,7 +27,7 @@ enum LoanHandlers {
         let bookID = try context.parameters.id("id")
         var validation = Validation()
         let days = body.days
-        validation.check(days.map((1...30).contains) ?? true, "/days", "must be from 1 to 30")
+        validation.loanDays(days)
         let name = validation.line(body.borrowerName, "/borrower_name", maxLength: 200)
         try validation.finish()
         let loan = try LoanStore(connection: context.connection()).checkOut(
@@ -82,7 +82,7 @@ enum LoanHandlers {
         let id = try context.parameters.id("id")
         var validation = Validation()
         let days = body.days
-        validation.check(days.map((1...30).contains) ?? true, "/days", "must be from 1 to 30")
+        validation.loanDays(days)
         try validation.finish()
         let loan = try LoanStore(connection: context.connection()).renew(
             loanID: id, memberID: context.principal().memberID, days: days, maxRenewals: context.config.maxRenewals)

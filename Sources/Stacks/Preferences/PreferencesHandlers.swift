@@ -17,8 +17,7 @@ enum PreferencesHandlers {
         if case .string(let url)? = patch.members["webhook_url"], WebhookURL.formProblem(url) == nil,
             let refusal = WebhookURL.refusal(url, allowPrivate: context.config.webhookAllowPrivate)
         {
-            let error = FieldError(pointer: "/webhook_url", detail: refusal)
-            throw Problem(.invalidPreferences, detail: "/webhook_url: \(refusal)", errors: [error])
+            throw Problem.invalidPreferences([FieldError(pointer: "/webhook_url", detail: refusal)])
         }
         let preferences = try PreferencesStore(connection: context.connection()).update(
             memberID: context.principal().memberID

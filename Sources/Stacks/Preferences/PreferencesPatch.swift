@@ -33,7 +33,7 @@ struct PreferencesPatch: RequestBody {
         switch members["default_loan_days"] {
         case nil: break
         case .null?: next.defaultLoanDays = defaults.loanDays
-        case .integer(let days)? where (1...30).contains(days): next.defaultLoanDays = Int(days)
+        case .integer(let days)? where Loan.periodDays.contains(Int(days)): next.defaultLoanDays = Int(days)
         case _?: errors.append(FieldError(pointer: "/default_loan_days", detail: "must be an integer from 1 to 30"))
         }
         switch members["notices"] {
@@ -76,10 +76,7 @@ struct PreferencesPatch: RequestBody {
                     pointer: "/channels",
                     detail: "the webhook channel needs a signing secret: POST /api/preferences/webhook-secret first"))
         }
-        guard errors.isEmpty else {
-            throw Problem(
-                .invalidPreferences, detail: errors.map { "\($0.pointer): \($0.detail)" }.joined(separator: "; "), errors: errors)
-        }
+        guard errors.isEmpty else { throw Problem.invalidPreferences(errors) }
         return next
     }
 
@@ -113,4 +110,11 @@ struct PreferencesPatch: RequestBody {
 struct PreferencesDefaults {
     let loanDays = Loan.defaultDays
     let dueSoonDays = 2
+}
+
+extension Problem {
+    /// 400 `invalid-preferences`: every bad field of a preferences patch, by JSON Pointer.
+    static func invalidPreferences(_ errors: [FieldError]) -> Problem {
+        Problem(.invalidPreferences, detail: errors.map { "\($0.pointer): \($0.detail)" }.joined(separator: "; "), errors: errors)
+    }
 }

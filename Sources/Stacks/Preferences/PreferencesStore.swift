@@ -59,15 +59,4 @@ struct PreferencesStore {
         guard let row = rows.first else { throw AuthError.invalidCredential }
         return try row.string("created_at")
     }
-
-    /// The member's sealed signing secret, nil when none was made.
-    func sealedSecret(memberID: Int64) throws -> SealedSecret? {
-        let rows = try connection.query(
-            """
-            SELECT webhook_secret_kid, encode(webhook_secret_sealed, 'hex') AS sealed
-            FROM member_preferences WHERE member_id = \(memberID) AND webhook_secret_kid IS NOT NULL
-            """)
-        guard let row = rows.first, let box = Hex.decode(try row.string("sealed")) else { return nil }
-        return SealedSecret(keyID: try row.string("webhook_secret_kid"), box: box)
-    }
 }

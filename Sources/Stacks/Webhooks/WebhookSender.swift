@@ -3,6 +3,7 @@
 // is recorded whatever happens; a 2xx delivers, an error, a timeout, 408, 429 or 5xx is tried
 // again with growing gaps until STACKS_WEBHOOK_RETRY_HOURS after the notice, any other answer
 // ends the delivery (`dead`). A member who turned the webhook off meanwhile cancels it.
+import Crypto
 import Foundation
 import Postgres
 
@@ -18,8 +19,8 @@ struct WebhookSender {
     func attempt(deliveryID id: Int64) throws -> JobResult {
         let rows = try connection.query(
             """
-            SELECT d.member_id, d.status, d.body, d.event, d.attempts, extract(epoch FROM now() - d.created_at)::float8 AS age,
-                   p.webhook_enabled, p.webhook_url
+            SELECT d.status, d.body, d.event, d.attempts, extract(epoch FROM now() - d.created_at)::float8 AS age,
+                   p.webhook_enabled, p.webhook_url, p.webhook_secret_kid, encode(p.webhook_secret_sealed, 'hex') AS sealed
             FROM webhook_deliveries d JOIN preferences_in_effect p ON p.member_id = d.member_id
             WHERE d.id = \(id) FOR UPDATE OF d
             """)
@@ -31,9 +32,10 @@ struct WebhookSender {
             return .done("cancelled: the member turned the webhook off")
         }
         let body = Array(try row.string("body").utf8)
-        let reply = send(
-            id: id, event: try row.string("event"), body: body, url: url,
-            memberSecret: try PreferencesStore(connection: connection).sealedSecret(memberID: try row.int64("member_id")))
+        let sealed = row["webhook_secret_kid"].flatMap { keyID in
+            row["sealed"].flatMap(Hex.decode).map { SealedSecret(keyID: keyID, box: $0) }
+        }
+        let reply = send(id: id, event: try row.string("event"), body: body, url: url, memberSecret: sealed)
         let attempts = try row.int("attempts") + 1
         try connection.query(
             """
