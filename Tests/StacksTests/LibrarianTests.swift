@@ -11,26 +11,46 @@ final class RecordingLibrary: LibraryTools {
     var loans: [Loan]
     private(set) var borrowed: [Int64] = []
     private(set) var returned: [Int64] = []
+    private(set) var renewed: [Int64] = []
 
     init(catalog: [Book], loans: [Loan]) {
         self.catalog = catalog
         self.loans = loans
     }
 
-    func books(byAuthor author: String, limit: Int) -> [Book] {
-        Array(catalog.filter { $0.author.lowercased().contains(author) }.prefix(limit))
-    }
-
-    func books(about text: String, limit: Int) -> [Book] {
-        let words = text.split(separator: " ")
-        return Array(catalog.filter { book in words.allSatisfy { book.title.lowercased().contains($0) } }.prefix(limit))
+    func search(_ search: CatalogSearch, offset: Int, limit: Int) -> Found {
+        let matches: [Book]
+        switch search {
+        case .author(let name):
+            let words = name.split(separator: " ")
+            matches = catalog.filter { book in words.allSatisfy { book.author.lowercased().contains($0) } }
+        case .words(let text):
+            let words = text.split(separator: " ")
+            matches = catalog.filter { book in words.allSatisfy { book.title.lowercased().contains($0) } }
+        }
+        return Found(books: Array(matches.dropFirst(offset).prefix(limit)), total: matches.count, approximate: false)
     }
 
     func book(id: Int64) -> Book? { catalog.first { $0.id == id } }
 
     func activeLoans() -> [Loan] { loans.filter { !$0.returned } }
 
-    func borrow(bookID: Int64) throws -> Loan {
+    func activeHolds() -> [Hold] { [] }
+
+    func notices(unreadOnly: Bool, limit: Int) -> [Notice] { [] }
+
+    func dueSoonDays() -> Int { 2 }
+
+    func renew(loanID: Int64, days: Int?) throws -> Loan {
+        renewed.append(loanID)
+        return try #require(loans.first { $0.id == loanID && !$0.returned })
+    }
+
+    func placeHold(bookID: Int64) throws -> Hold { throw HoldError.notFound(0) }
+
+    func cancelHold(holdID: Int64) throws -> Hold { throw HoldError.notFound(0) }
+
+    func borrow(bookID: Int64, days: Int?) throws -> Loan {
         borrowed.append(bookID)
         let found = try #require(book(id: bookID))
         let loan = Self.loan(id: 100 + Int64(borrowed.count), book: found, due: "2026-12-29T09:00:00Z")

@@ -8,9 +8,31 @@ enum ChatRole: String, Sendable, Codable {
 
 /// What a reply did, stored with it so later turns can refer back to it.
 enum Intent: String, Sendable, Codable {
-    case search, book, availability, borrow, loans, history, help
+    case search, book, availability, borrow, loans, history, help, renew, holds, notices, greeting
     /// The reply returned (or answered about returning) a loan.
     case giveBack = "return"
+    /// The reply asks the member to confirm an action (`ReplyMeta.pending`).
+    case confirm
+}
+
+/// A change to loans or holds that the assistant proposed and waits to be confirmed ("Shall I
+/// return 'UML Distilled'?"); a "yes" in the next turn carries it out, anything else drops it.
+struct PendingAction: Codable, Sendable, Equatable {
+    /// What to do.
+    enum Kind: String, Codable, Sendable {
+        case borrow, renew, hold
+        case giveBack = "return"
+        case cancelHold = "cancel_hold"
+    }
+    var action: Kind
+    /// The book to borrow or hold.
+    var book: Int64? = nil
+    /// The loan to return or renew.
+    var loan: Int64? = nil
+    /// The hold to cancel.
+    var hold: Int64? = nil
+    /// The loan period asked for, if any.
+    var days: Int? = nil
 }
 
 /// One stored message of a conversation.
@@ -36,6 +58,20 @@ struct ReplyMeta: Codable, Sendable, Equatable {
     var focus: Int64? = nil
     /// The loan the reply created or ended, if any.
     var loan: Int64? = nil
+    /// The action the reply asks the member to confirm, if any.
+    var pending: PendingAction? = nil
+    /// The search the list came from, so "more" shows the next books.
+    var search: SearchMeta? = nil
+}
+
+/// The catalog search behind a listed page of books.
+struct SearchMeta: Codable, Sendable, Equatable {
+    /// Words to search titles and subjects for, or nil.
+    var words: String? = nil
+    /// An author's name, or nil.
+    var author: String? = nil
+    /// How many books earlier pages showed.
+    var offset: Int = 0
 }
 
 /// What the assistant sees: the earlier messages a reply can depend on, how many there are, and
@@ -71,21 +107,49 @@ struct Reply: Equatable {
     let meta: ReplyMeta
 }
 
-/// What the assistant may consult and do: the catalog and the caller's loans, through the same
-/// code and rules as the REST endpoints.
+/// A catalog search as the assistant runs it: title and subject words, or an author's name.
+enum CatalogSearch: Equatable, Sendable {
+    /// Words of a title or subject ("machine learning", "pragmatic programmer").
+    case words(String)
+    /// An author's name, matched word by word ("robert martin", "knuth", "dickens").
+    case author(String)
+}
+
+/// One page of a search, the most relevant first.
+struct Found: Equatable {
+    /// The books on this page.
+    let books: [Book]
+    /// How many books match in all.
+    let total: Int
+    /// Whether nothing matched exactly and these were found by similar spelling.
+    let approximate: Bool
+}
+
+/// What the assistant may consult and do: the catalog, the caller's loans, holds, notices and
+/// preferences, through the same code and rules as the REST endpoints.
 protocol LibraryTools {
-    /// Books whose author matches, in catalog order.
-    func books(byAuthor author: String, limit: Int) throws -> [Book]
-    /// Books matching a full-text query, in catalog order.
-    func books(about text: String, limit: Int) throws -> [Book]
+    /// Books matching a search, the most relevant first; typos are tolerated.
+    func search(_ search: CatalogSearch, offset: Int, limit: Int) throws -> Found
     /// One book.
     func book(id: Int64) throws -> Book?
     /// The caller's loans not yet returned, the soonest due first.
     func activeLoans() throws -> [Loan]
-    /// Borrows a book for the caller (REST rules and problems).
-    func borrow(bookID: Int64) throws -> Loan
+    /// The caller's holds that are waiting or awaiting pickup, oldest first.
+    func activeHolds() throws -> [Hold]
+    /// The caller's notices, newest first.
+    func notices(unreadOnly: Bool, limit: Int) throws -> [Notice]
+    /// How many days before its due date a loan counts as due soon (the member's preference).
+    func dueSoonDays() throws -> Int
+    /// Borrows a book for the caller (REST rules and problems); nil days: the member's default period.
+    func borrow(bookID: Int64, days: Int?) throws -> Loan
     /// Returns one of the caller's loans (REST rules and problems).
     func giveBack(loanID: Int64) throws -> Loan
+    /// Renews one of the caller's loans (REST rules and problems).
+    func renew(loanID: Int64, days: Int?) throws -> Loan
+    /// Places a hold on a book for the caller (REST rules and problems).
+    func placeHold(bookID: Int64) throws -> Hold
+    /// Cancels one of the caller's holds (REST rules and problems).
+    func cancelHold(holdID: Int64) throws -> Hold
 }
 
 /// A conversational backend.

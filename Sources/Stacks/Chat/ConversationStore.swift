@@ -73,9 +73,10 @@ struct ConversationStore {
     }
 
     /// What a reply can depend on, however long the conversation: how many messages it holds
-    /// (numbered 1…count) and, oldest first, at most three of them: the first question, the latest
-    /// reply that listed or pointed at a book, and the latest reply that listed books. `History`
-    /// resolves every reference from these exactly as from the whole conversation.
+    /// (numbered 1…count) and, oldest first, at most four of them: the first question, the latest
+    /// reply that listed or pointed at a book, the latest reply that listed books, and the latest
+    /// message (a reply waiting for a "yes"). `History` resolves every reference from these
+    /// exactly as from the whole conversation.
     func earlier(conversation: Int64) throws -> (count: Int, messages: [ChatMessage]) {
         let rows = try connection.query(
             """
@@ -93,6 +94,9 @@ struct ConversationStore {
                 (SELECT seq, role, content, meta::text FROM messages
                  WHERE conversation_id = \(conversation) AND role = 'assistant' AND meta -> 'items' -> 0 IS NOT NULL
                  ORDER BY seq DESC LIMIT 1)
+                UNION
+                (SELECT seq, role, content, meta::text FROM messages
+                 WHERE conversation_id = \(conversation) ORDER BY seq DESC LIMIT 1)
             ) AS n ON true
             ORDER BY n.seq
             """)

@@ -16,6 +16,23 @@ struct History {
         self.count = count
     }
 
+    /// The reply just before the new message, if the conversation's last message is one.
+    var previousReply: ChatMessage? {
+        guard let last = messages.last, last.seq == count, last.role == .assistant else { return nil }
+        return last
+    }
+
+    /// The action the previous reply asked the member to confirm.
+    var pending: PendingAction? { previousReply?.meta?.pending }
+
+    /// The search behind the latest list, for "more".
+    var latestSearch: (search: SearchMeta, shown: Int)? {
+        guard let meta = messages.last(where: { $0.meta?.items?.isEmpty == false })?.meta, let search = meta.search else {
+            return nil
+        }
+        return (search, meta.items?.count ?? 0)
+    }
+
     /// The ids of the most recent numbered list the assistant showed.
     var latestItems: [Int64]? {
         messages.last { $0.meta?.items?.isEmpty == false }?.meta?.items

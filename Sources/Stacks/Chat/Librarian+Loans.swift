@@ -14,7 +14,7 @@ extension Librarian {
     func borrow(_ text: Phrase, _ history: History, _ tools: LibraryTools) throws -> Reply {
         guard let book = try namedBook(text, history, tools) else { return unresolved(history) }
         do {
-            let loan = try tools.borrow(bookID: book.id)
+            let loan = try tools.borrow(bookID: book.id, days: nil)
             return Reply(
                 text: "Done: you have borrowed “\(book.title)”. It is due back on \(loan.dueDate.prefix(10)).",
                 meta: ReplyMeta(intent: .borrow, focus: book.id, loan: loan.id))
@@ -119,7 +119,7 @@ extension Librarian {
     private func namedBook(_ text: Phrase, _ history: History, _ tools: LibraryTools) throws -> Book? {
         if let book = try history.book(for: text, tools) { return book }
         let title = Self.titleWords(text.after(Self.borrowVerbs) ?? "").joined(separator: " ")
-        return title.isEmpty ? nil : try tools.books(about: title, limit: 1).first
+        return title.isEmpty ? nil : try tools.search(.words(title), offset: 0, limit: 1).books.first
     }
 
     /// Which active loan a message names.

@@ -8,6 +8,13 @@ struct Librarian: Assistant {
     /// How many books a search lists.
     static let listLength = 5
 
+    /// Whether the message answers the previous reply's question ("Shall I return “UML
+    /// Distilled”?" → "yes" or "no"). Such a turn is always the librarian's to settle, whatever
+    /// backend proposed the action, so an action is carried out only by this code.
+    static func settlesPending(_ context: ConversationContext) -> Bool {
+        History(context.history, count: context.messageCount).pending != nil && Phrase(context.message).answersYesOrNo
+    }
+
     func reply(to context: ConversationContext, tools: LibraryTools) throws -> Reply {
         let text = Phrase(context.message)
         let history = History(context.history, count: context.messageCount)
@@ -38,7 +45,7 @@ struct Librarian: Assistant {
 
     private func search(author: String, _ tools: LibraryTools) throws -> Reply {
         list(
-            try tools.books(byAuthor: author, limit: Self.listLength), empty: "I found no books by “\(author)”.",
+            try tools.search(.author(author), offset: 0, limit: Self.listLength).books, empty: "I found no books by “\(author)”.",
             heading: "Here are books by “\(author)”:")
     }
 
@@ -47,7 +54,7 @@ struct Librarian: Assistant {
         let query = words.joined(separator: " ")
         guard !query.isEmpty else { return help(false) }
         return list(
-            try tools.books(about: query, limit: Self.listLength), empty: "I found no books about “\(query)”.",
+            try tools.search(.words(query), offset: 0, limit: Self.listLength).books, empty: "I found no books about “\(query)”.",
             heading: "Here are books about “\(query)”:")
     }
 

@@ -1,20 +1,15 @@
-// The library tools over one connection and one member: searches reuse the catalog query, and
-// borrowing and returning go through LoanStore, exactly as the REST endpoints do.
+// The library tools over one connection and one member: borrowing, returning, renewing and holds
+// go through the same stores as the REST endpoints; searches rank by relevance (RankedSearch).
 import Postgres
 
-/// Library tools for one member inside the request's transaction.
+/// Library tools for one member on one connection (inside the request's transaction when it has one).
 struct DatabaseLibraryTools: LibraryTools {
     let connection: Connection
     let memberID: Int64
     let config: Config
 
-    func books(byAuthor author: String, limit: Int) throws -> [Book] {
-        try BookStore(connection: connection).page(BookListQuery(text: nil, author: String(author.prefix(300)), limit: limit))
-            .books
-    }
-
-    func books(about text: String, limit: Int) throws -> [Book] {
-        try BookStore(connection: connection).page(BookListQuery(text: String(text.prefix(200)), author: nil, limit: limit)).books
+    func search(_ search: CatalogSearch, offset: Int, limit: Int) throws -> Found {
+        try RankedSearch(connection: connection).run(search, offset: offset, limit: limit)
     }
 
     func book(id: Int64) throws -> Book? { try BookStore(connection: connection).book(id: id) }
@@ -24,14 +19,41 @@ struct DatabaseLibraryTools: LibraryTools {
         try LoanStore(connection: connection).active(memberID: memberID, limit: Config.maxLoansRange.upperBound)
     }
 
-    func borrow(bookID: Int64) throws -> Loan {
+    func activeHolds() throws -> [Hold] {
+        try HoldStore(connection: connection).page(memberID: memberID, bookID: nil, status: nil, after: nil, limit: 1000)
+            .filter { $0.status == .waiting || $0.status == .awaitingPickup }
+    }
+
+    func notices(unreadOnly: Bool, limit: Int) throws -> [Notice] {
+        try NoticeStore(connection: connection).page(memberID: memberID, unreadOnly: unreadOnly, before: nil, limit: limit)
+    }
+
+    func dueSoonDays() throws -> Int {
+        try connection.query("SELECT due_soon_days FROM preferences_in_effect WHERE member_id = \(memberID)")
+            .first.map { try $0.int("due_soon_days") } ?? 2
+    }
+
+    func borrow(bookID: Int64, days: Int?) throws -> Loan {
         try LoanStore(connection: connection).checkOut(
-            bookID: bookID, memberID: memberID, borrowerName: nil, days: nil, maxLoans: config.maxLoans,
+            bookID: bookID, memberID: memberID, borrowerName: nil, days: days, maxLoans: config.maxLoans,
             shelf: shelf)
     }
 
     func giveBack(loanID: Int64) throws -> Loan {
         try LoanStore(connection: connection).checkIn(loanID: loanID, memberID: memberID, shelf: shelf)
+    }
+
+    func renew(loanID: Int64, days: Int?) throws -> Loan {
+        try LoanStore(connection: connection).renew(
+            loanID: loanID, memberID: memberID, days: days, maxRenewals: config.maxRenewals)
+    }
+
+    func placeHold(bookID: Int64) throws -> Hold {
+        try HoldStore(connection: connection).place(bookID: bookID, memberID: memberID, maxHolds: config.maxHolds, shelf: shelf)
+    }
+
+    func cancelHold(holdID: Int64) throws -> Hold {
+        try HoldStore(connection: connection).cancel(id: holdID, memberID: memberID, shelf: shelf)
     }
 
     private var shelf: HoldShelf { HoldShelf(connection: connection, pickupSeconds: config.holdPickupSeconds) }

@@ -106,6 +106,28 @@ struct Phrase {
         return Self.ordinals.first { has($0.word) }.map(\.word)
     }
 
+    /// Whether the message is a plain yes or no ("yes please", "go ahead", "no thanks", "never mind").
+    var answersYesOrNo: Bool { saysYes || saysNo }
+
+    /// Whether the message agrees.
+    var saysYes: Bool {
+        Self.yes.contains(text) || Self.yes.contains { text.hasPrefix($0 + " ") && text.count < $0.count + 20 }
+    }
+
+    /// Whether the message declines.
+    var saysNo: Bool {
+        Self.no.contains(text) || Self.no.contains { text.hasPrefix($0 + " ") && text.count < $0.count + 20 }
+    }
+
+    static let yes: Set<String> = [
+        "yes", "yes please", "yeah", "yep", "yup", "sure", "ok", "okay", "go ahead", "do it", "please do", "confirm",
+        "y", "absolutely", "of course", "please", "yes do", "correct", "that's right", "right",
+    ]
+    static let no: Set<String> = [
+        "no", "nope", "no thanks", "no thank you", "never mind", "nevermind", "cancel", "don't", "do not", "n", "stop",
+        "not now", "forget it",
+    ]
+
     /// Whether the message points at the book under discussion ("it", "that one", "this book").
     var pointsAtFocus: Bool {
         ["it", "that", "this", "that one", "this one", "that book", "this book", "the book"].contains { has($0) }
