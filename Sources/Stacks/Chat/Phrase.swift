@@ -1,34 +1,81 @@
-// A member's message prepared for the librarian's rules: lower case, punctuation as spaces,
-// with helpers for keyword tests, the text after a keyword, ordinals ("second", "3rd", "#3"), and
-// the difference between a question ("when is it due?") and a command ("return it").
+// A member's message prepared for the librarian's rules: lower case, punctuation as spaces, common
+// misspellings of the librarian's own words corrected ("availble", "teh", "retrun"), with helpers
+// for keyword tests, the words after a keyword, ordinals ("second", "3rd", "#3"), loan periods
+// ("for three weeks"), yes and no, and the difference between a question ("when is it due?") and
+// a command ("return it").
 
 /// A normalised message.
 struct Phrase {
-    /// Lower-case words separated by single spaces.
+    /// Lower-case words separated by single spaces, misspelt keywords corrected.
     let text: String
     /// Whether the message asks rather than tells: it ends with "?" or opens with a question word
     /// ("when should I bring it back", "can I borrow it"). A question is answered, never carried out.
     let isQuestion: Bool
+    /// Whether a word of the message was corrected. A command whose words were guessed is
+    /// confirmed before it is carried out.
+    let corrected: Bool
 
     /// Normalises a message.
     init(_ message: String) {
-        let mapped = message.lowercased().map { $0.isLetter || $0.isNumber || $0 == "#" || $0 == "'" ? $0 : " " }
-        text = String(mapped).split(separator: " ").joined(separator: " ")
-        let opening = text.split(separator: " ").first.map(String.init) ?? ""
+        let mapped = message.lowercased().map { character -> Character in
+            character == "’"
+                ? "'" : character.isLetter || character.isNumber || character == "#" || character == "'" ? character : " "
+        }
+        var corrected = false
+        let words = String(mapped).split(separator: " ").flatMap { raw -> [String] in
+            let word = String(raw).trimmingQuotes
+            guard !word.isEmpty else { return [] }
+            if let fixed = Self.spelling[word] {
+                corrected = true
+                return fixed.split(separator: " ").map(String.init)
+            }
+            if word.count >= 5, !Self.vocabulary.contains(word), let fixed = Self.vocabulary.first(where: word.isOneEditFrom) {
+                corrected = true
+                return [fixed]
+            }
+            return [word]
+        }
+        text = words.joined(separator: " ")
+        self.corrected = corrected
+        let opening = words.first ?? ""
         isQuestion = message.last(where: { !$0.isWhitespace }) == "?" || Self.questionWords.contains(opening)
     }
+
+    /// Misspellings and shorthand too short to correct by edit distance.
+    static let spelling: [String: String] = [
+        "teh": "the", "hte": "the", "th": "the", "waht": "what", "whta": "what", "wht": "what", "wat": "what", "adn": "and",
+        "taht": "that", "thsi": "this", "si": "is", "ti": "it", "abotu": "about", "boks": "books", "bok": "book",
+        "plz": "please", "pls": "please", "thx": "thanks", "ty": "thanks", "u": "you", "ur": "your", "r": "are",
+        "wanna": "want to", "gimme": "give me", "que": "queue", "queu": "queue", "renw": "renew", "rnew": "renew",
+        "borow": "borrow", "brrow": "borrow", "barrow": "borrow", "retrn": "return", "retun": "return", "retrun": "return",
+        "reutrn": "return", "avail": "available", "whats": "what's", "im": "i'm", "ive": "i've", "dont": "don't",
+        "cant": "can't", "id": "i'd", "ill": "i'll", "isnt": "isn't", "hw": "how", "hwo": "how", "wen": "when",
+        "whn": "when", "whe": "when", "dose": "does", "hav": "have", "hve": "have", "u're": "you're", "thnx": "thanks",
+        "thanx": "thanks", "nxt": "next", "bk": "book", "bks": "books",
+    ]
+
+    /// The librarian's own words, to which a word of five letters or more one edit away is
+    /// corrected (the first in this order, so every process corrects alike).
+    static let vocabulary: [String] = [
+        "available", "availability", "borrow", "borrowed", "borrowing", "return", "returned", "returning", "renew",
+        "renewal", "renewed", "reserve", "reservation", "reservations", "notices", "notifications", "overdue", "queue",
+        "waiting", "cancel", "author", "written", "recommend", "suggestions", "suggest", "anything", "something", "please",
+        "thanks", "thank", "mentioned", "second", "checkout", "extend", "position", "library",
+    ]
 
     /// Words that open a question.
     static let questionWords: Set<String> = [
         "when", "how", "what", "what's", "why", "where", "which", "who", "whose", "can", "could", "may", "might", "should",
         "shall", "will", "would", "must", "do", "does", "did", "is", "are", "am", "was", "were", "have", "has", "had",
-        "can't", "cannot", "won't", "don't", "doesn't", "isn't", "aren't", "shouldn't", "wouldn't", "couldn't",
+        "can't", "cannot", "won't", "don't", "doesn't", "isn't", "aren't", "shouldn't", "wouldn't", "couldn't", "any",
+        "anything",
     ]
 
     /// Polite openings before a command's verb ("please return it", "I want to return it").
     static let commandOpenings = [
         "please", "ok", "okay", "yes", "now", "then", "so", "and", "kindly", "i want to", "i'd like to", "i would like to",
-        "i wish to", "i need to", "let me", "i'd like you to", "i want you to", "go ahead and",
+        "i wish to", "i need to", "let me", "i'd like you to", "i want you to", "go ahead and", "could you please",
+        "can you please", "hi", "hello", "also", "just", "i'll", "i will",
     ]
 
     /// The words after the verb when the message is a command opening with one of `verbs` (after
@@ -46,10 +93,20 @@ struct Phrase {
                 opened = true
             }
         }
+        // "I'll return it tomorrow" announces, it does not ask.
+        if text.hasPrefix("i'll ") || text.hasPrefix("i will ") { return nil }
         for verb in verbs where rest == verb || rest.hasPrefix(verb + " ") {
             return String(rest.dropFirst(verb.count).drop { $0 == " " })
         }
         return nil
+    }
+
+    /// Whether the message asks someone to do it, politely, as a question: "can you return it?",
+    /// "could you renew the uml book?" — a request that is confirmed before it is carried out.
+    func politeRequest(_ verbs: [String]) -> Bool {
+        ["can you", "could you", "would you", "will you", "please can you", "can you please", "could you please"].contains {
+            opening in verbs.contains { startsWith(opening + " " + $0) }
+        }
     }
 
     private var padded: String { " \(text) " }
@@ -63,32 +120,56 @@ struct Phrase {
     /// Whether the message asks for a catalog search ("books by Fowler", "find …"), which wins
     /// over the other words in it ("books about the return of the king").
     var asksForSearch: Bool {
-        mentions(["books by", "written by", "anything by", "books about", "books on", "search for", "looking for"])
-            || startsWith("find")
+        mentions(Self.authorKeywords + Self.topicKeywords) || startsWith("find") || startsWith("search")
+            || startsWith("recommend")
     }
 
-    /// Whether the message starts with the word.
-    func startsWith(_ word: String) -> Bool { text == word || text.hasPrefix(word + " ") }
+    /// Keywords before an author's name.
+    static let authorKeywords = [
+        "books by", "book by", "written by", "anything by", "something by", "stuff by", "works by", "novels by",
+        "anything else by", "titles by", "more by", "anything from", "books from",
+    ]
 
-    /// The words after the first keyword found (checked in order), without filler; nil if none or empty.
+    /// Keywords before a subject.
+    static let topicKeywords = [
+        "books about", "books on", "book about", "book on", "search for", "looking for", "anything about", "anything on",
+        "something about", "something on", "stuff on", "stuff about", "recommend", "suggest", "interested in",
+        "something to read on", "something to read about", "reading on", "books related to", "titles on", "titles about",
+        "novels about",
+    ]
+
+    /// Whether the message starts with the words.
+    func startsWith(_ words: String) -> Bool { text == words || text.hasPrefix(words + " ") }
+
+    /// The words after the first keyword found (checked in order); nil if none or empty.
     func after(_ keywords: [String]) -> String? {
         for keyword in keywords {
             guard let range = padded.range(of: " \(keyword) ") else { continue }
-            let rest = padded[range.upperBound...].split(separator: " ")
-                .filter { !["please", "thanks", "thank", "you"].contains($0) }.joined(separator: " ")
+            let rest = padded[range.upperBound...].trimmingCharacters(in: " ")
             if !rest.isEmpty { return rest }
         }
         return nil
     }
 
+    /// The message without the given phrases (longest first), as words.
+    func words(removing phrases: [String]) -> [String] {
+        var rest = padded
+        for phrase in phrases.sorted(by: { $0.count > $1.count }) {
+            rest = rest.replacingOccurrences(of: " \(phrase) ", with: " ")
+            rest = rest.replacingOccurrences(of: " \(phrase) ", with: " ")
+        }
+        return rest.split(separator: " ").map(String.init)
+    }
+
     static let ordinals: [(word: String, index: Int)] = [
         ("first", 0), ("second", 1), ("third", 2), ("fourth", 3), ("fifth", 4), ("sixth", 5), ("seventh", 6), ("eighth", 7),
-        ("ninth", 8), ("tenth", 9), ("1st", 0), ("2nd", 1), ("3rd", 2), ("4th", 3), ("5th", 4),
+        ("ninth", 8), ("tenth", 9), ("1st", 0), ("2nd", 1), ("3rd", 2), ("4th", 3), ("5th", 4), ("6th", 5), ("7th", 6),
+        ("8th", 7), ("9th", 8), ("10th", 9),
     ]
 
     /// The position a message points at: an index from 0, or -1 for "last"; nil when there is none.
     var ordinal: Int? {
-        if has("last") { return -1 }
+        if has("last") || has("last one") { return -1 }
         if let match = Self.ordinals.first(where: { has($0.word) }) { return match.index }
         let words = text.split(separator: " ")
         for (index, word) in words.enumerated() {
@@ -106,30 +187,96 @@ struct Phrase {
         return Self.ordinals.first { has($0.word) }.map(\.word)
     }
 
-    /// Whether the message is a plain yes or no ("yes please", "go ahead", "no thanks", "never mind").
+    /// Whether the message points at the book under discussion ("it", "that one", "this book").
+    var pointsAtFocus: Bool {
+        ["it", "that", "this", "that one", "this one", "that book", "this book", "the book", "that title", "them"].contains {
+            has($0)
+        }
+    }
+
+    /// A loan period the message asks for, in days ("for 10 days", "for three weeks", "for a
+    /// month", "for another week"), or nil.
+    var period: Int? {
+        let words = text.split(separator: " ").map(String.init)
+        for (index, word) in words.enumerated() {
+            let unit: Int
+            switch word {
+            case "day", "days": unit = 1
+            case "week", "weeks": unit = 7
+            case "fortnight", "fortnights": unit = 14
+            case "month", "months": unit = 30
+            default: continue
+            }
+            guard index > 0 else { continue }
+            let before = words[index - 1]
+            if let n = Int(before) ?? Self.numbers[before] { return n * unit }
+            if ["a", "an", "another", "one", "extra", "more", "additional"].contains(before) { return unit }
+        }
+        return nil
+    }
+
+    static let numbers: [String: Int] = [
+        "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+        "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+        "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "sixty": 60, "couple": 2, "few": 3,
+    ]
+
+    /// Whether the message agrees, and nothing else: "yes", "yes please", "go ahead", "sure, do it".
+    var saysYes: Bool {
+        guard !mentions(["no", "not", "don't", "wait", "thanks", "thank", "later", "but"]) else { return false }
+        return Self.yes.contains(text)
+            || ["yes", "yeah", "yep", "sure", "go ahead", "please do", "confirm", "do it"].contains {
+                startsWith($0) && text.split(separator: " ").count <= 5
+            }
+    }
+
+    /// Whether the message declines: "no", "no thanks", "never mind", "don't".
+    var saysNo: Bool {
+        Self.no.contains(text)
+            || ["no", "nope", "never mind", "don't", "do not", "not now", "cancel that"].contains {
+                startsWith($0) && text.split(separator: " ").count <= 5
+            }
+    }
+
+    /// Whether the message is a plain yes or no.
     var answersYesOrNo: Bool { saysYes || saysNo }
 
-    /// Whether the message agrees.
-    var saysYes: Bool {
-        Self.yes.contains(text) || Self.yes.contains { text.hasPrefix($0 + " ") && text.count < $0.count + 20 }
-    }
-
-    /// Whether the message declines.
-    var saysNo: Bool {
-        Self.no.contains(text) || Self.no.contains { text.hasPrefix($0 + " ") && text.count < $0.count + 20 }
-    }
-
     static let yes: Set<String> = [
-        "yes", "yes please", "yeah", "yep", "yup", "sure", "ok", "okay", "go ahead", "do it", "please do", "confirm",
-        "y", "absolutely", "of course", "please", "yes do", "correct", "that's right", "right",
+        "yes", "yes please", "yeah", "yep", "yup", "sure", "ok", "okay", "go ahead", "do it", "please do", "confirm", "y",
+        "absolutely", "of course", "yes do", "correct", "that's right", "ok do it", "okay do it", "ok go ahead",
+        "okay go ahead", "yes go ahead", "sounds good", "perfect", "great do it", "ok please", "okay please", "sure thing",
     ]
     static let no: Set<String> = [
         "no", "nope", "no thanks", "no thank you", "never mind", "nevermind", "cancel", "don't", "do not", "n", "stop",
-        "not now", "forget it",
+        "not now", "forget it", "cancel that", "leave it", "no don't",
     ]
+}
 
-    /// Whether the message points at the book under discussion ("it", "that one", "this book").
-    var pointsAtFocus: Bool {
-        ["it", "that", "this", "that one", "this one", "that book", "this book", "the book"].contains { has($0) }
+extension String {
+    /// The word without quotes around it.
+    fileprivate var trimmingQuotes: String { trimmingCharacters(in: "'") }
+
+    fileprivate func trimmingCharacters(in set: Character) -> String {
+        String(drop { $0 == set }.reversed().drop { $0 == set }.reversed())
+    }
+
+    /// Whether one insertion, deletion, substitution or swap of neighbours turns this into `other`.
+    func isOneEditFrom(_ other: String) -> Bool {
+        let a = Array(self)
+        let b = Array(other)
+        guard abs(a.count - b.count) <= 1, a != b else { return false }
+        var i = 0
+        while i < min(a.count, b.count) && a[i] == b[i] { i += 1 }
+        if a.count == b.count {
+            if a[(i + 1)...] == b[(i + 1)...] { return true }
+            return i + 1 < a.count && a[i] == b[i + 1] && a[i + 1] == b[i] && a[(i + 2)...] == b[(i + 2)...]
+        }
+        return a.count > b.count ? a[(i + 1)...] == b[i...] : a[i...] == b[(i + 1)...]
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingCharacters(in set: Character) -> String {
+        String(drop { $0 == set }.reversed().drop { $0 == set }.reversed())
     }
 }
