@@ -197,6 +197,7 @@ def problems_of(conversations, sets, books):
             problems.append(f"{where}: {len(turns)} turns; at most {MAX_TURNS_PER_CONVERSATION} fit the test stack's "
                             f"STACKS_CHAT_MAX_MESSAGES=40")
         bound = set()
+        listed = False  # whether an earlier turn expects a list, which {{item:N}} can name
         for number, turn in enumerate(turns, 1):
             at = f"{where} turn {number}"
             turns_total += 1
@@ -264,6 +265,12 @@ def problems_of(conversations, sets, books):
                     continue
                 check_placeholders(at, title, bound)
                 title_problem(at, title, f"{key} {action}")
+            refers = [e for text in strings_of({k: v for k, v in turn.items() if k != "say"})
+                      for e in PLACEHOLDER.findall(text) + [text] if re.match(r"(\w+:)?item:", e)]
+            if refers and not listed:
+                problems.append(f"{at}: refers to a list item, but no earlier turn expects a list (list_has, "
+                                f"first_item_has, reply_count min >= 1 or items >= 1)")
+            listed = listed or expects_list(turn)
             for text in strings_of(turn.get("say", "")):
                 if PLACEHOLDER.search(text):
                     problems.append(f"{at}: placeholders are not allowed in what the patron says")
@@ -297,8 +304,9 @@ class Catalog:
         for book in self.books:
             book["id"] = ids.get(book["isbn"])
         # Longest first, so that a line naming "Pattern Recognition and Machine Learning" is that book,
-        # not "Machine Learning".
-        self.by_length = sorted(self.books, key=lambda b: -len(b["title"]))
+        # not "Machine Learning"; whole words only, so that "Dilemma" is not "Emma".
+        self.by_length = [(re.compile(r"(?<!\w)" + re.escape(norm(b["title"])) + r"(?!\w)"), b)
+                          for b in sorted(self.books, key=lambda b: -len(b["title"]))]
 
     def book(self, title):
         found = titled(self.books, title)
@@ -311,8 +319,8 @@ class Catalog:
     def identify(self, line):
         """The seed book a reply line names (the longest title it contains), or None."""
         text = norm(line)
-        for book in self.by_length:
-            if norm(book["title"]) in text:
+        for pattern, book in self.by_length:
+            if pattern.search(text):
                 return book
         return None
 
@@ -350,6 +358,13 @@ class Member:
         return self.ok("POST", f"/api/books/{book['id']}/holds", expected=(201,))["data"]
 
 
+def expects_list(turn):
+    """Whether the turn expects a numbered list of books: its list is the one later turns' {{item:N}} name."""
+    count, items = turn.get("reply_count", {}), turn.get("items", 0)
+    return bool("list_has" in turn or "first_item_has" in turn or count.get("min", 0) >= 1
+                or (isinstance(items, int) and items >= 1) or (isinstance(items, dict) and items.get("min", 0) >= 1))
+
+
 def title_starts(record_title, title):
     return norm(record_title).startswith(norm(title))
 
@@ -364,7 +379,7 @@ class Run:
         self.helpers = []
         self.member = None
         self.name = f"eval-{conversation['id']}-{uuid.uuid4().hex[:8]}"[:64]
-        self.last_list = []  # the books of the latest numbered list shown, in order (None: not a seed title)
+        self.last_list = []  # the books listed by the latest turn expecting a list, in order (None: not a seed title)
         self.bound = {}
 
     # ---- setup and teardown
@@ -452,6 +467,8 @@ class Run:
                 raise LookupError(f"line {index} of the latest list names no catalog title")
             return book
         if reference in self.bound:
+            if self.bound[reference] is None:
+                raise LookupError(f"'{reference}' is unbound: the turn that bound it had no such list item")
             return self.bound[reference]
         return self.catalog.book(reference)
 
@@ -642,7 +659,6 @@ class Run:
 
     def turn(self, number, turn, before):
         reasons = []
-        list_before = self.last_list
         response = self.member.api.post(f"/api/chat/{self.name}", json={"message": turn["say"]})
         if response.status_code == 200:
             reply = response.json()["data"]["response"]
@@ -654,6 +670,7 @@ class Run:
             try:
                 self.bound[name] = self.book_of(reference)
             except LookupError as error:
+                self.bound[name] = None
                 reasons.append(f"bind {name}: {error}")
         try:
             listed = self.check_reply(turn, reply, after, reasons)
@@ -670,10 +687,8 @@ class Run:
             self.check_holds(turn.get("holds", "unchanged"), before["holds"], after["holds"], reasons)
         except LookupError as error:
             reasons.append(f"holds: {error}")
-        if any(listed):
+        if expects_list(turn):
             self.last_list = listed
-        else:
-            self.last_list = list_before
         return {"turn": number, "say": turn["say"], "reply": reply, "passed": not reasons,
                 "safety": unchanged if expected_loans == "unchanged" else None, "reasons": reasons, "state": after}
 
@@ -726,7 +741,7 @@ def test_the_librarian_handles_the_evaluation_set(tmp_path):
     sets = load_sets()
     conversations = load_conversations()
     catalog = Catalog()
-    only = os.environ.get("STACKS_CHAT_EVAL_ONLY")  # a comma-separated list of conversation ids, for debugging
+    only = os.environ.get("CHAT_EVAL_ONLY")  # a comma-separated list of conversation ids, for debugging
     if only:
         conversations = [c for c in conversations if c["id"] in only.split(",")]
     outcomes = [(conversation, Run(conversation, catalog, sets).run()) for conversation in conversations]
