@@ -1,5 +1,6 @@
 // What the model is sent: a system prompt with the librarian's rules, the loaded history as
 // messages — each earlier reply followed by a note of the book ids it listed or was about, so the
+import Foundation
 // model resolves "the second one" as the librarian does — and the new message.
 
 /// The opening messages of a model turn.
@@ -63,8 +64,8 @@ struct ModelPrompt {
         text.split(separator: "\n", omittingEmptySubsequences: false)
             .filter { line in
                 let trimmed = line.trimmingCharacters(in: .whitespaces)
-                return !(trimmed.hasPrefix("[") && trimmed.hasSuffix("]")
-                    && (trimmed.contains("book ids") || trimmed.contains("about book id")))
+                let bracketed = trimmed.hasPrefix("[") && trimmed.hasSuffix("]")
+                return !(bracketed && (trimmed.contains("book ids") || trimmed.contains("about book id")))
             }
             .joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
     }

@@ -59,8 +59,7 @@ struct ModelToolbox {
         let query = try arguments.string("query")
         let author = try arguments.string("author")
         let offset = Int(clamping: max(0, min(try arguments.integer("offset") ?? 0, 10_000)))
-        let search: CatalogSearch
-        if let author { search = .author(author) } else if let query { search = .words(query) } else {
+        guard let search = author.map(CatalogSearch.author) ?? query.map(CatalogSearch.words) else {
             throw ModelFailure.badArguments(tool: "search_books", reason: "neither query nor author")
         }
         let found = try tools.search(search, offset: offset, limit: Self.pageSize)
@@ -103,7 +102,8 @@ struct ModelToolbox {
             }
             let loans = try tools.activeLoans()
             guard let loan = loans.first(where: { loanID != nil ? $0.id == loanID : $0.bookID == bookID }) else {
-                return Self.error("The member has no active loan \(loanID.map { "with id \($0)" } ?? "of book \(bookID!)"); see my_loans.")
+                let which = loanID.map { "with id \($0)" } ?? "of book \(bookID ?? 0)"
+                return Self.error("The member has no active loan \(which); see my_loans.")
             }
             return renewing
                 ? confirm(
@@ -126,9 +126,8 @@ struct ModelToolbox {
             guard let hold = try tools.activeHolds().first(where: { $0.id == id }) else {
                 return Self.error("The member has no open hold with id \(id); see my_holds.")
             }
-            return confirm(
-                "Shall I cancel your hold on “\(hold.bookTitle)”?", PendingAction(action: .cancelHold, book: hold.bookID, hold: hold.id),
-                book: hold.bookID)
+            let action = PendingAction(action: .cancelHold, book: hold.bookID, hold: hold.id)
+            return confirm("Shall I cancel your hold on “\(hold.bookTitle)”?", action, book: hold.bookID)
         }
     }
 

@@ -62,7 +62,8 @@ struct TurnBooks {
             guard !title.isEmpty, let range = haystack.range(of: title) else { continue }
             matches.append((range, book))
         }
-        matches.sort { $0.range.lowerBound != $1.range.lowerBound ? $0.range.lowerBound < $1.range.lowerBound : $0.range.upperBound > $1.range.upperBound }
+        // Earliest first; of two starting together, the longer first.
+        matches.sort { ($0.range.lowerBound, $1.range.upperBound) < ($1.range.lowerBound, $0.range.upperBound) }
         var kept: [(range: Range<String.Index>, book: Seen)] = []
         for match in matches where !kept.contains(where: { $0.range.overlaps(match.range) }) { kept.append(match) }
         return kept.map(\.book)
