@@ -1,7 +1,7 @@
 // What the model is sent: a system prompt with the librarian's rules, the loaded history as
 // messages — each earlier reply followed by a note of the book ids it listed or was about, so the
-import Foundation
 // model resolves "the second one" as the librarian does — and the new message.
+import Foundation
 
 /// The opening messages of a model turn.
 struct ModelPrompt {
