@@ -25,10 +25,15 @@ enum ModelFailure: Error, Equatable, CustomStringConvertible {
         case .transport(let error): "model: \(error)"
         case .status(let code): "model: the server answered \(code)"
         case .badResponse(let reason): "model: \(reason)"
-        case .unknownTool(let name): "model: called the unknown tool \(name.prefix(64))"
+        case .unknownTool(let name): "model: called the unknown tool \(Self.plain(name))"
         case .badArguments(let tool, let reason): "model: bad arguments for \(tool): \(reason)"
         case .tooManyRounds(let rounds): "model: still calling tools after \(rounds) rounds"
         case .timedOut: "model: timed out"
         }
+    }
+
+    /// The model wrote it: at most 64 characters, each a letter, digit, '_' or '-' (else '?'), reach the log.
+    private static func plain(_ name: String) -> String {
+        String(name.prefix(64).map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") ? $0 : "?" })
     }
 }
