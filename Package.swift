@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // Stacks: a stateless library-management REST API served by FastCGI workers.
-// Layers are modules and imports point down: C bindings → HTTP/FastCGI/Postgres/Crypto/Addresses/Outbound → Stacks →
-// stacks-fcgi, stacks-jobs. Only stacks-jobs links libcurl (Outbound): the workers stay light to start.
+// Layers are modules and imports point down: C bindings → HTTP/FastCGI/Postgres/Crypto/Addresses/Outbound/PlainHTTP →
+// Stacks → stacks-fcgi, stacks-jobs. Only stacks-jobs links libcurl (Outbound): the workers stay light to start, and
+// reach a model server through PlainHTTP (POSIX sockets, plain http only).
 import PackageDescription
 
 let package = Package(
@@ -22,7 +23,8 @@ let package = Package(
         .target(name: "Crypto", dependencies: ["CSodium"]),
         .target(name: "Addresses"),
         .target(name: "Outbound", dependencies: ["CCurl", "Addresses"]),
-        .target(name: "Stacks", dependencies: ["HTTP", "Postgres", "Crypto", "Addresses"]),
+        .target(name: "PlainHTTP", dependencies: ["Addresses"]),
+        .target(name: "Stacks", dependencies: ["HTTP", "Postgres", "Crypto", "Addresses", "PlainHTTP"]),
         .executableTarget(name: "stacks-fcgi", dependencies: ["Stacks", "FastCGI", "HTTP", "Postgres", "Crypto"]),
         .executableTarget(name: "stacks-jobs", dependencies: ["Stacks", "Postgres", "Outbound"]),
 
@@ -31,6 +33,7 @@ let package = Package(
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
         .testTarget(name: "OutboundTests", dependencies: ["Outbound", "Addresses"]),
+        .testTarget(name: "PlainHTTPTests", dependencies: ["PlainHTTP"]),
         .testTarget(name: "StacksTests", dependencies: ["Stacks", "HTTP", "Postgres", "Crypto", "Outbound"]),
     ],
     swiftLanguageModes: [.v6]

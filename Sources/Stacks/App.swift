@@ -26,6 +26,7 @@ public struct App {
         var logDetail: String?
         var response: Response
         var caller: Principal?
+        var notes: RequestNotes?
         do {
             try checkFraming(of: request)
             let match = try router.match(method: request.method, path: request.path)
@@ -36,6 +37,7 @@ public struct App {
             var context = RequestContext(
                 config: config, database: database, parameters: match.parameters, now: started, caller: nil,
                 credentialScope: endpoint.credentialScope)
+            notes = context.notes
             if let scope = endpoint.scope, let checked = try runChecked(endpoint, routed, context, scope: scope) {
                 (response, caller) = checked
             } else {
@@ -53,7 +55,8 @@ public struct App {
             response = mapped.problem.response(requestID: request.requestID)
         }
         log.write(
-            request: request, response: response, started: started, detail: logDetail, member: caller.map { String($0.memberID) })
+            request: request, response: response, started: started, detail: logDetail ?? notes?.detail,
+            member: caller.map { String($0.memberID) })
         return response
     }
 
@@ -87,15 +90,18 @@ public struct App {
         problem.response(requestID: requestID)
     }
 
-    /// Runs the handler; an authenticated POST, PATCH or DELETE with an idempotency key runs at most once.
+    /// Runs the handler; an authenticated POST, PATCH or DELETE with an idempotency key runs at most
+    /// once. The handler's first stage runs before the key's transaction, its second inside it; what
+    /// the first throws is the request's outcome as if the second had thrown it.
     private func run(_ endpoint: Endpoint, _ request: Request, _ context: RequestContext) throws -> Response {
         try endpoint.checkPolicy(request, caller: context.caller)
         guard let caller = context.caller, !request.method.isSafe, endpoint.keepsReplies,
             let key = try IdempotencyKey(request)
-        else { return try endpoint.handle(request, context) }
+        else { return try endpoint.prepare(request, context)() }
+        let finish = Result { try endpoint.prepare(request, context) }
         let store = IdempotencyStore(connection: try context.connection(), ttl: config.idempotencyTTL)
-        return try store.run(principal: "member:\(caller.memberID)", key: key, request: request) {
-            try endpoint.handle(request, context)
+        return try store.run(principal: IdempotencyStore.principal(caller), key: key, request: request) {
+            try finish.get()()
         }
     }
 

@@ -2,6 +2,7 @@
 // only passed around as a value. `Config(environment:)` is pure so every rule is unit-tested.
 
 import Crypto
+import PlainHTTP
 
 /// Why the environment was refused; the worker prints it on one line and exits 2.
 public struct ConfigError: Error, Equatable, CustomStringConvertible {
@@ -77,6 +78,10 @@ public struct Config: Sendable, Equatable {
     public var noticeScanSeconds: Int
     /// Whether statements are prepared once per connection (off behind pgbouncer before 1.21).
     public var preparedStatements: Bool
+    /// Which assistant answers chat messages.
+    public var assistant: AssistantKind
+    /// How to reach the model; set exactly when `assistant` is `.llm`.
+    public var model: ModelSettings?
     /// libpq connection keywords (`dbname` holds `DATABASE_URL` when set).
     public var databaseParameters: [String: String]
 
@@ -91,6 +96,8 @@ public struct Config: Sendable, Equatable {
         "STACKS_PREPARED_STATEMENTS", "STACKS_CHAT_MAX_MESSAGES", "STACKS_MAX_HOLDS", "STACKS_HOLD_PICKUP_DAYS",
         "STACKS_JOBS_POLL_MS", "STACKS_JOBS_MAX_ATTEMPTS", "STACKS_WEBHOOK_KEYS", "STACKS_WEBHOOK_TIMEOUT_MS",
         "STACKS_WEBHOOK_RETRY_HOURS", "STACKS_WEBHOOK_ALLOW_PRIVATE", "STACKS_NOTICE_SCAN_SECONDS",
+        "STACKS_ASSISTANT", "STACKS_LLM_URL", "STACKS_LLM_MODEL", "STACKS_LLM_TIMEOUT_MS", "STACKS_LLM_API_KEY",
+        "STACKS_LLM_MAX_TOOL_ROUNDS",
     ]
     /// Names the deploy scripts read; the worker accepts them and ignores them.
     static let deploymentNames: Set<String> = [
@@ -133,12 +140,50 @@ public struct Config: Sendable, Equatable {
         webhookRetrySeconds = try Self.number(environment, "STACKS_WEBHOOK_RETRY_HOURS", default: 24, in: 0.001...720) * 3600
         webhookAllowPrivate = try Self.boolean(environment, "STACKS_WEBHOOK_ALLOW_PRIVATE", default: false)
         noticeScanSeconds = try Self.integer(environment, "STACKS_NOTICE_SCAN_SECONDS", default: 60, in: 1...3600)
+        (assistant, model) = try Self.assistant(environment)
         databaseParameters = [
             "application_name": "stacks-fcgi",
             "connect_timeout": "3",
             "options": "-c statement_timeout=\(statementTimeoutMS)",
         ]
         if let url = environment["DATABASE_URL"], !url.isEmpty { databaseParameters["dbname"] = url }
+    }
+
+    /// STACKS_ASSISTANT and the STACKS_LLM_* settings: each checked whenever it is set, and the
+    /// URL and model required for `llm`.
+    private static func assistant(_ environment: [String: String]) throws(ConfigError) -> (AssistantKind, ModelSettings?) {
+        let name = environment["STACKS_ASSISTANT", default: ""]
+        guard let kind = name.isEmpty ? .librarian : AssistantKind(rawValue: name) else {
+            throw ConfigError(description: "STACKS_ASSISTANT must be librarian or llm, not '\(name)'")
+        }
+        let timeout = try integer(environment, "STACKS_LLM_TIMEOUT_MS", default: 20_000, in: ModelSettings.timeoutRange)
+        let rounds = try integer(environment, "STACKS_LLM_MAX_TOOL_ROUNDS", default: 4, in: 1...16)
+        let url = environment["STACKS_LLM_URL", default: ""]
+        let endpoint: PlainURL?
+        do {
+            endpoint = url.isEmpty ? nil : try ModelSettings.endpoint(base: url)
+        } catch {
+            throw ConfigError(
+                description: "STACKS_LLM_URL must be an http:// base URL such as http://127.0.0.1:8081 (\(error); "
+                    + "for https, see the README's model backend section)")
+        }
+        let model = environment["STACKS_LLM_MODEL", default: ""]
+        guard model.count <= 200, model.allSatisfy({ $0.isASCII && !$0.isNewline && $0 != "\0" }) else {
+            throw ConfigError(description: "STACKS_LLM_MODEL must be at most 200 ASCII characters on one line")
+        }
+        let key = environment["STACKS_LLM_API_KEY", default: ""]
+        guard key.count <= 4096, key.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "\0" }) else {
+            throw ConfigError(description: "STACKS_LLM_API_KEY must be printable ASCII without spaces or line breaks")
+        }
+        guard kind == .llm else { return (kind, nil) }
+        guard let endpoint, !model.isEmpty else {
+            throw ConfigError(description: "STACKS_ASSISTANT=llm needs STACKS_LLM_URL and STACKS_LLM_MODEL")
+        }
+        return (
+            kind,
+            ModelSettings(
+                endpoint: endpoint, model: model, timeoutMS: timeout, apiKey: key.isEmpty ? nil : key, maxToolRounds: rounds)
+        )
     }
 
     private static func keys(_ environment: [String: String], _ name: String) throws(ConfigError) -> [SealingKey] {

@@ -1,6 +1,7 @@
 // What a route leads to: the scope it needs (nil: public) and a handler that turns a request
-// and its context into a response. The context carries per-process values and the caller of
-// this request, rebuilt for it; nothing from other requests.
+// and its context into a response, in two stages: one before any transaction the app opens for
+// the request, one inside it. The context carries per-process values and the caller of this
+// request, rebuilt for it; nothing from other requests.
 import Foundation
 import HTTP
 import Postgres
@@ -19,6 +20,8 @@ public struct RequestContext {
     var caller: Principal?
     /// The scope a credential sent to a public endpoint must carry (from the route table).
     var credentialScope: Scope?
+    /// What the handler wants on the request's log line.
+    let notes = RequestNotes()
 
     /// An open connection; a connection error becomes a 503.
     func connection() throws -> Connection {
@@ -47,6 +50,15 @@ public struct RequestContext {
         return principal
     }
 
+    /// The response stored for an earlier request with this request's idempotency key, when that
+    /// request has finished: a two-stage endpoint asks before slow work that a replay would throw
+    /// away. nil without a key or a finished request; a key used for another request is a 422.
+    func storedResponse(for request: Request) throws -> Response? {
+        guard let caller, !request.method.isSafe, let key = try IdempotencyKey(request) else { return nil }
+        return try IdempotencyStore(connection: connection(), ttl: config.idempotencyTTL).stored(
+            principal: IdempotencyStore.principal(caller), key: key, request: request)
+    }
+
     /// Authenticates the request's bearer credential now.
     func authenticate(_ request: Request) throws -> Principal {
         try Authenticator(connection: connection(), signer: config.tokenSigner, now: now).principal(for: request)
@@ -68,8 +80,13 @@ public struct Endpoint: Sendable {
     /// Whether a response is kept for replay under an idempotency key; false for one that carries
     /// a secret shown once (keeping it would store the secret in clear).
     let keepsReplies: Bool
-    /// The handler.
-    let handle: @Sendable (Request, RequestContext) throws -> Response
+    /// The handler's first stage: it runs before any transaction the app opens for the request (an
+    /// idempotency key's) and returns the second, which runs inside it. Most handlers do all their
+    /// work in the second; one with slow work that must hold no lock (a model's answer) does it in the first.
+    let prepare: @Sendable (Request, RequestContext) throws -> Finish
+
+    /// A handler's second stage.
+    typealias Finish = () throws -> Response
 
     /// Wraps a handler that needs `scope` (nil: public) and accepts the `query` parameters.
     init(
@@ -77,13 +94,23 @@ public struct Endpoint: Sendable {
         bodyName: String? = nil, keepsReplies: Bool = true,
         _ handle: @escaping @Sendable (Request, RequestContext) throws -> Response
     ) {
+        self.init(
+            scope, query: query, scopedParameters: scopedParameters, credentialScope: credentialScope, bodyName: bodyName,
+            keepsReplies: keepsReplies, staged: { request, context in { try handle(request, context) } })
+    }
+
+    /// Wraps a two-stage handler.
+    private init(
+        _ scope: Scope?, query: Set<String>, scopedParameters: [String: Scope], credentialScope: Scope?, bodyName: String?,
+        keepsReplies: Bool, staged prepare: @escaping @Sendable (Request, RequestContext) throws -> Finish
+    ) {
         self.scope = scope
         self.keepsReplies = keepsReplies
         self.query = query
         self.scopedParameters = scopedParameters
         self.credentialScope = credentialScope
         self.body = bodyName
-        self.handle = handle
+        self.prepare = prepare
     }
 
     /// Wraps a handler that takes a JSON body of type `Body`, decoded strictly before it runs (415,
@@ -101,6 +128,17 @@ public struct Endpoint: Sendable {
         }
     }
 
+    /// Wraps a two-stage handler that takes a JSON body of type `Body`, decoded strictly in the first
+    /// stage: `prepare` runs outside any transaction and returns the stage that runs inside one.
+    init<Body: RequestBody>(
+        _ scope: Scope?, body: Body.Type,
+        staged prepare: @escaping @Sendable (Request, RequestContext, Body) throws -> Finish
+    ) {
+        self.init(
+            scope, query: [], scopedParameters: [:], credentialScope: nil, bodyName: String(describing: Body.self),
+            keepsReplies: true, staged: { request, context in try prepare(request, context, try request.decode(Body.self)) })
+    }
+
     /// The policy the route table declares, checked before the handler runs: only the accepted
     /// query parameters, and the scope of each scoped one that is present.
     func checkPolicy(_ request: Request, caller: Principal?) throws {
@@ -110,6 +148,13 @@ public struct Endpoint: Sendable {
             guard caller?.scopes.contains(scope) == true else { throw AuthError.insufficientScope(scope) }
         }
     }
+}
+
+/// Remarks a handler leaves for its request's log line (why a model's answer fell back to the
+/// librarian): made for one request and dropped with it.
+final class RequestNotes {
+    /// One sentence for the log line's `error`, never a secret or the member's words.
+    var detail: String?
 }
 
 /// A JSON request body type with the field names it accepts.

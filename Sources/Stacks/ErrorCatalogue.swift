@@ -151,7 +151,18 @@ enum ErrorCatalogue {
                 .conversationFull,
                 detail: "This conversation holds \(limit) messages, the most one may; start a new conversation (another id) "
                     + "or delete this one (DELETE /api/chat/{id}) to go on.")
+        case .changed:
+            Problem(
+                .conversationChanged,
+                detail: "Another message was added to this conversation while this one was being answered; nothing was "
+                    + "stored. Send your message again.")
         }
+    }
+
+    /// Whether an error refuses the request only because it lost a race, so the same request sent
+    /// again may succeed: such a refusal is not kept as the outcome of an idempotency key.
+    static func invitesRetry(_ error: any Error) -> Bool {
+        error as? ChatError == .changed
     }
 
     /// SQLSTATEs the features did not turn into domain errors themselves.

@@ -17,6 +17,7 @@ enum ProblemType: String, CaseIterable, Sendable {
     case conflict
     case guestAccount = "guest-account"
     case conversationFull = "conversation-full"
+    case conversationChanged = "conversation-changed"
     case idempotencyInFlight = "idempotency-in-flight"
     case idempotencyKeyReused = "idempotency-key-reused"
     case preconditionFailed = "precondition-failed"
@@ -45,6 +46,7 @@ enum ProblemType: String, CaseIterable, Sendable {
         case .conflict: "Conflict"
         case .guestAccount: "Email in use by a guest"
         case .conversationFull: "Conversation full"
+        case .conversationChanged: "Conversation changed"
         case .idempotencyInFlight: "Request in progress"
         case .idempotencyKeyReused: "Idempotency key reused"
         case .preconditionFailed: "Precondition failed"
@@ -70,7 +72,7 @@ enum ProblemType: String, CaseIterable, Sendable {
         case .insufficientScope, .forbidden: .forbidden
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
-        case .conflict, .guestAccount, .conversationFull, .idempotencyInFlight: .conflict
+        case .conflict, .guestAccount, .conversationFull, .conversationChanged, .idempotencyInFlight: .conflict
         case .idempotencyKeyReused, .validation: .unprocessableContent
         case .preconditionFailed: .preconditionFailed
         case .contentTooLarge: .contentTooLarge

@@ -60,7 +60,7 @@ enum Routes {
         router.add(.post, "/api/desk/checkin", Endpoint(.admin, body: DeskCheckinBody.self, DeskHandlers.checkin))
 
         router.add(.get, "/api/chat", Endpoint(.read, query: ["limit", "cursor"], ChatHandlers.list))
-        router.add(.post, "/api/chat/{id}", Endpoint(.write, body: ChatBody.self, ChatHandlers.post))
+        router.add(.post, "/api/chat/{id}", Endpoint(.write, body: ChatBody.self, staged: ChatHandlers.post))
         router.add(.get, "/api/chat/{id}", Endpoint(.read, query: ["limit", "cursor"], ChatHandlers.show))
         router.add(.delete, "/api/chat/{id}", Endpoint(.write, ChatHandlers.delete))
 

@@ -4,12 +4,14 @@ Everything is reached the way a user reaches it: HTTP through nginx, and deploy/
 operator's controls (stopping PostgreSQL, listing workers). Nothing here talks to a worker directly.
 """
 import hashlib
+import json
 import os
 import random
 import signal
 import subprocess
 import time
 import uuid
+from collections import namedtuple
 
 import pytest
 import requests
@@ -98,6 +100,32 @@ def stack_setting(name, default):
             if line.startswith(name + "="):
                 return line.split("=", 1)[1].strip().strip("'")
     return default
+
+
+CGIResult = namedtuple("CGIResult", "status head payload log")
+
+
+def run_cgi(method, path, body=b"", headers=None, settings=None, timeout=60):
+    """Runs the worker binary ($STACKS_TEST_BIN) once as plain CGI against the stack's database, with
+    the stack's stacks.env plus `settings` (e.g. STACKS_ASSISTANT=llm); `headers` become HTTP_*
+    variables. Returns the status, the response head, the body and the worker's log lines (JSON)."""
+    env = {"PATH": "/usr/bin:/bin"}
+    with open(os.path.join(os.environ["STACKS_HOME"], "stacks.env")) as env_file:
+        for line in env_file:
+            if "=" in line and not line.startswith("#"):
+                name, value = line.rstrip("\n").split("=", 1)
+                env[name] = value.strip("'")
+    env.update(settings or {})
+    env.update({"REQUEST_METHOD": method, "REQUEST_URI": path, "CONTENT_TYPE": "application/json",
+                "CONTENT_LENGTH": str(len(body))})
+    for name, value in (headers or {}).items():
+        env["HTTP_" + name.upper().replace("-", "_")] = value
+    result = subprocess.run([os.environ["STACKS_TEST_BIN"]], input=body, env=env, capture_output=True, timeout=timeout)
+    assert result.returncode == 0, result.stderr
+    head, _, payload = result.stdout.partition(b"\r\n\r\n")
+    status = int(head.split(b"\r\n")[0].split()[1])
+    log = [json.loads(line) for line in result.stderr.decode().splitlines() if line.startswith("{")]
+    return CGIResult(status, head.decode(), payload, log)
 
 
 def admin_sql(sql):

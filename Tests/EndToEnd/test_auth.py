@@ -2,12 +2,11 @@
 rotation and revocation, refresh with theft detection, scopes, and the demo client's flow."""
 import os
 import re
-import subprocess
 
 import pytest
 import requests
 
-from conftest import API, BASE_URL, MODE, ROOT, admin_sql, age_refresh_use, assert_problem, login, make_librarian, new_key, register, unique_email
+from conftest import API, BASE_URL, MODE, ROOT, admin_sql, age_refresh_use, assert_problem, login, make_librarian, new_key, register, run_cgi, unique_email
 from tokens import b64, claims_of, fresh_claims, header_of, sign, stack_keys
 
 
@@ -325,30 +324,12 @@ def test_no_password_key_or_token_reaches_a_log(anon):
 
 # --- closed mode, run as plain CGI with the stack's own settings but STACKS_OPEN_KEYS=false ---
 
-def run_cgi(method, path, body=b"", open_keys="false"):
-    """Runs the worker binary once as plain CGI against the test database; returns (status, headers, body)."""
-    env = {"PATH": "/usr/bin:/bin"}
-    with open(os.path.join(os.environ["STACKS_HOME"], "stacks.env")) as env_file:
-        for line in env_file:
-            if "=" in line and not line.startswith("#"):
-                name, value = line.rstrip("\n").split("=", 1)
-                env[name] = value.strip("'")
-    env.update({"STACKS_OPEN_KEYS": open_keys, "REQUEST_METHOD": method, "REQUEST_URI": path,
-                "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body))})
-    result = subprocess.run([os.environ["STACKS_TEST_BIN"]], input=body, env=env, capture_output=True, timeout=30)
-    assert result.returncode == 0, result.stderr
-    head, _, payload = result.stdout.partition(b"\r\n\r\n")
-    status = int(head.split(b"\r\n")[0].split()[1])
-    return status, head.decode(), payload
-
-
 def test_closed_mode_refuses_keys_for_unknown_emails():
     body = ('{"email": "%s"}' % unique_email("closed")).encode()
-    status, _, payload = run_cgi("POST", "/api/auth/generate-key", body)
-    assert status == 401, payload
-    assert b"register first" in payload
-    status, _, _ = run_cgi("POST", "/api/auth/generate-key", body, open_keys="true")
-    assert status == 201
+    closed = run_cgi("POST", "/api/auth/generate-key", body, settings={"STACKS_OPEN_KEYS": "false"})
+    assert closed.status == 401, closed.payload
+    assert b"register first" in closed.payload
+    assert run_cgi("POST", "/api/auth/generate-key", body, settings={"STACKS_OPEN_KEYS": "true"}).status == 201
 
 
 # --- an access token's database check rides with the handler's first statement (migration 007) ---

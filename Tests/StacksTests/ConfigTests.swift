@@ -41,6 +41,29 @@ import Testing
         #expect(config.noticeScanSeconds == 1)
     }
 
+    @Test("reads the model backend's settings; the librarian, the default, ignores them")
+    func readsModelSettings() throws {
+        let llm = [
+            "STACKS_JWT_KEYS": Self.key, "STACKS_ASSISTANT": "llm", "STACKS_LLM_URL": "http://127.0.0.1:11434/v1",
+            "STACKS_LLM_MODEL": "qwen2.5:7b-instruct", "STACKS_LLM_TIMEOUT_MS": "1500", "STACKS_LLM_API_KEY": "sk-local",
+            "STACKS_LLM_MAX_TOOL_ROUNDS": "2",
+        ]
+        let config = try Config(environment: llm)
+        #expect(config.assistant == .llm)
+        let model = try #require(config.model)
+        #expect(model.endpoint.description == "http://127.0.0.1:11434/v1/chat/completions")
+        #expect(model.model == "qwen2.5:7b-instruct")
+        #expect(model.timeoutMS == 1500)
+        #expect(model.apiKey == "sk-local")
+        #expect(model.maxToolRounds == 2)
+        var librarian = llm
+        librarian["STACKS_ASSISTANT"] = "librarian"
+        #expect(try Config(environment: librarian).model == nil)
+        let defaults = try Config(environment: ["STACKS_JWT_KEYS": Self.key])
+        #expect(defaults.assistant == .librarian && defaults.model == nil)
+        llm.keys.filter { $0 != "STACKS_JWT_KEYS" }.forEach { #expect(Config.workerNames.contains($0), "\($0)") }
+    }
+
     @Test("reads every setting")
     func reads() throws {
         let config = try Config(environment: [
@@ -87,6 +110,29 @@ import Testing
                 "STACKS_WEBHOOK_ALLOW_PRIVATE must be true or false"
             ),
             (["STACKS_JWT_KEYS": key, "STACKS_NOTICE_SCAN_SECONDS": "0"], "STACKS_NOTICE_SCAN_SECONDS must be an integer"),
+            (["STACKS_JWT_KEYS": key, "STACKS_ASSISTANT": "gpt"], "STACKS_ASSISTANT must be librarian or llm, not 'gpt'"),
+            (
+                ["STACKS_JWT_KEYS": key, "STACKS_ASSISTANT": "llm"],
+                "STACKS_ASSISTANT=llm needs STACKS_LLM_URL and STACKS_LLM_MODEL"
+            ),
+            (
+                ["STACKS_JWT_KEYS": key, "STACKS_ASSISTANT": "llm", "STACKS_LLM_URL": "http://127.0.0.1:8081"],
+                "STACKS_ASSISTANT=llm needs STACKS_LLM_URL and STACKS_LLM_MODEL"
+            ),
+            (
+                ["STACKS_JWT_KEYS": key, "STACKS_LLM_URL": "https://api.openai.com/v1"],
+                "STACKS_LLM_URL must be an http:// base URL such as http://127.0.0.1:8081 (bad URL: https is not supported"
+            ),
+            (["STACKS_JWT_KEYS": key, "STACKS_LLM_URL": "http://x/v1?key=1"], "STACKS_LLM_URL must be an http:// base URL"),
+            (
+                ["STACKS_JWT_KEYS": key, "STACKS_LLM_TIMEOUT_MS": "30000"],
+                "STACKS_LLM_TIMEOUT_MS must be an integer from 100 to 25000"
+            ),
+            (
+                ["STACKS_JWT_KEYS": key, "STACKS_LLM_MAX_TOOL_ROUNDS": "0"],
+                "STACKS_LLM_MAX_TOOL_ROUNDS must be an integer from 1 to 16"
+            ),
+            (["STACKS_JWT_KEYS": key, "STACKS_LLM_API_KEY": "sk 1"], "STACKS_LLM_API_KEY must be printable ASCII"),
         ])
     func refuses(environment: [String: String], reason: String) {
         do {

@@ -1,6 +1,7 @@
 // `/api/chat`: each POST reads from PostgreSQL what of the history a reply can depend on,
 // computes the reply from it, stores the message and the reply in one transaction, and forgets
-// everything. A conversation holds at most STACKS_CHAT_MAX_MESSAGES messages.
+// everything. A conversation holds at most STACKS_CHAT_MAX_MESSAGES messages. With a model
+// backend the reply is computed before that transaction (ChatHandlers+Model.swift).
 import HTTP
 
 /// `POST /api/chat/{id}` body.
@@ -14,34 +15,47 @@ enum ChatHandlers {
     /// The assistant behind the endpoints.
     static let assistant: any Assistant & Sendable = Librarian()
 
-    /// `POST /api/chat/{id}`: the reply to one message.
-    static func post(_ request: Request, _ context: RequestContext, _ body: ChatBody) throws -> Response {
+    /// `POST /api/chat/{id}`: the reply to one message. The librarian answers inside one transaction
+    /// (the second stage); a model answers in the first stage, holding nothing (ChatHandlers+Model.swift).
+    static func post(_ request: Request, _ context: RequestContext, _ body: ChatBody) throws -> Endpoint.Finish {
         let name = try conversationName(context)
         var validation = Validation()
         validation.check(
             (1...4000).contains(body.message.unicodeScalars.count) && !body.message.allSatisfy(\.isWhitespace),
             "/message", "must have 1 to 4000 characters")
         try validation.finish()
-        let principal = try context.principal()
+        let memberID = try context.principal().memberID
+        if let model = context.config.model {
+            return try modelTurn(request, context, name: name, message: body.message, memberID: memberID, model: model)
+        }
+        return { try librarianTurn(context, name: name, message: body.message, memberID: memberID) }
+    }
+
+    /// The librarian's turn, in one transaction: lock the conversation, read what a reply can
+    /// depend on, reply, store the message and the reply.
+    static func librarianTurn(_ context: RequestContext, name: String, message: String, memberID: Int64) throws -> Response {
         let connection = try context.connection()
         let (seq, reply) = try connection.transaction {
-            let store = ConversationStore(connection: connection, memberID: principal.memberID)
+            let store = ConversationStore(connection: connection, memberID: memberID)
             let conversation = try store.lockOrCreate(name: name)
             let earlier = try store.earlier(conversation: conversation)
             guard earlier.count + 2 <= context.config.chatMaxMessages else {
                 throw ChatError.full(limit: context.config.chatMaxMessages)
             }
-            let tools = DatabaseLibraryTools(connection: connection, memberID: principal.memberID, config: context.config)
+            let tools = DatabaseLibraryTools(connection: connection, memberID: memberID, config: context.config)
             let reply = try assistant.reply(
-                to: ConversationContext(history: earlier.messages, messageCount: earlier.count, message: body.message),
-                tools: tools)
+                to: ConversationContext(history: earlier.messages, messageCount: earlier.count, message: message), tools: tools)
             let next = earlier.count + 1
-            try store.append(conversation: conversation, seq: next, role: .user, content: body.message, meta: nil)
+            try store.append(conversation: conversation, seq: next, role: .user, content: message, meta: nil)
             try store.append(conversation: conversation, seq: next + 1, role: .assistant, content: reply.text, meta: reply.meta)
             return (next + 1, reply)
         }
-        return Response.success(
-            ChatReply(conversationID: name, messageID: seq, response: reply.text), message: "Replied")
+        return replied(name, seq, reply)
+    }
+
+    /// The answer to a post whose reply is stored as message `seq`.
+    static func replied(_ name: String, _ seq: Int, _ reply: Reply) -> Response {
+        Response.success(ChatReply(conversationID: name, messageID: seq, response: reply.text), message: "Replied")
     }
 
     /// `GET /api/chat/{id}`: the messages in order, paginated.
@@ -78,7 +92,7 @@ enum ChatHandlers {
         return name
     }
 
-    private struct ChatReply: Encodable {
+    struct ChatReply: Encodable {
         let conversationID: String
         let messageID: Int
         let response: String
@@ -94,4 +108,6 @@ enum ChatHandlers {
 enum ChatError: Error, Equatable {
     /// The conversation holds this many messages, the most one may (409).
     case full(limit: Int)
+    /// Another message was stored while a model computed this reply, which was therefore not stored (409).
+    case changed
 }

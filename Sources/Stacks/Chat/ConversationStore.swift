@@ -101,15 +101,48 @@ struct ConversationStore {
             ORDER BY n.seq
             """)
         let count = try rows.first?.int("count") ?? 0
-        let messages = try rows.filter { $0["seq"] != nil }.map { row in
-            guard let role = ChatRole(rawValue: try row.string("role")) else {
-                throw PostgresError(.server(SQLState("XX000")), message: "unknown chat role")
-            }
-            let meta =
-                role == .assistant ? try? JSONDecoder().decode(ReplyMeta.self, from: Data(try row.string("meta").utf8)) : nil
-            return ChatMessage(seq: try row.int("seq"), role: role, content: try row.string("content"), meta: meta)
+        return (count, try rows.filter { $0["seq"] != nil }.map(Self.message))
+    }
+
+    /// For a model's turn, read without locking anything: the conversation's row id (nil when it
+    /// does not exist yet), how many messages it holds, and, oldest first, its latest `limit`
+    /// messages with the first question before them.
+    func recent(name: String, limit: Int) throws -> (conversation: Int64?, count: Int, messages: [ChatMessage]) {
+        let rows = try connection.query(
+            """
+            SELECT c.id AS conversation,
+                   (SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = c.id) AS count,
+                   n.seq, n.role, n.content, n.meta
+            FROM (SELECT) AS one
+            LEFT JOIN conversations c ON c.member_id = \(memberID) AND c.name = \(name)
+            LEFT JOIN LATERAL (
+                (SELECT seq, role, content, meta::text AS meta FROM messages
+                 WHERE conversation_id = c.id AND role = 'user' ORDER BY seq LIMIT 1)
+                UNION
+                (SELECT seq, role, content, meta::text FROM messages
+                 WHERE conversation_id = c.id ORDER BY seq DESC LIMIT \(limit))
+            ) AS n ON true
+            ORDER BY n.seq
+            """)
+        let conversation = try rows.first.flatMap { $0["conversation"] != nil ? try $0.int64("conversation") : nil }
+        let count = try rows.first.flatMap { $0["count"] != nil ? try $0.int("count") : nil } ?? 0
+        return (conversation, count, try rows.filter { $0["seq"] != nil }.map(Self.message))
+    }
+
+    /// How many messages a conversation holds (its highest sequence number).
+    func count(conversation: Int64) throws -> Int {
+        try connection.query("SELECT coalesce(max(seq), 0) AS count FROM messages WHERE conversation_id = \(conversation)")[0]
+            .int("count")
+    }
+
+    /// A stored message from its row (`seq`, `role`, `content`, `meta` as text).
+    private static func message(_ row: Row) throws -> ChatMessage {
+        guard let role = ChatRole(rawValue: try row.string("role")) else {
+            throw PostgresError(.server(SQLState("XX000")), message: "unknown chat role")
         }
-        return (count, messages)
+        let meta =
+            role == .assistant ? try? JSONDecoder().decode(ReplyMeta.self, from: Data(try row.string("meta").utf8)) : nil
+        return ChatMessage(seq: try row.int("seq"), role: role, content: try row.string("content"), meta: meta)
     }
 
     /// Appends a message with the next sequence number.

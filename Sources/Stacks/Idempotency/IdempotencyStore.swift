@@ -13,6 +13,9 @@ struct IdempotencyStore {
     /// How long a retry waits for a running first request before answering 409.
     static let inFlightWait = "250ms"
 
+    /// Whose keys a caller's are: keys are scoped to the member.
+    static func principal(_ caller: Principal) -> String { "member:\(caller.memberID)" }
+
     /// The response of the first request with this key, running `effect` only if there was none.
     func run(principal: String, key: IdempotencyKey, request: Request, _ effect: () throws -> Response) throws -> Response {
         let fingerprint = IdempotencyKey.fingerprint(of: request)
@@ -26,8 +29,9 @@ struct IdempotencyStore {
             } catch {
                 // A refused request is an outcome too: the retry gets the same refusal. A failure
                 // of the server (5xx) is not: it rolls back, and the retry runs again.
+                // Nor is a refusal that asks for the same request again (a race it lost): nothing is kept.
                 let problem = ErrorCatalogue.problem(for: error).problem
-                guard problem.status.code < 500 else { throw error }
+                guard problem.status.code < 500, !ErrorCatalogue.invitesRetry(error) else { throw error }
                 response = problem.response(requestID: request.requestID)
             }
             try connection.query(
@@ -39,6 +43,20 @@ struct IdempotencyStore {
                 """)
             return response
         }
+    }
+
+    /// The response the first request with this key stored, if it has finished and is not expired,
+    /// read without claiming the key; a key used for another request is refused (422).
+    func stored(principal: String, key: IdempotencyKey, request: Request) throws -> Response? {
+        let rows = try connection.query(
+            """
+            SELECT fingerprint, status, headers, body FROM idempotency_keys
+            WHERE principal = \(principal) AND key = \(key.value) AND status IS NOT NULL
+                  AND created_at >= now() - make_interval(secs => \(ttl)::int)
+            """)
+        guard let row = rows.first else { return nil }
+        guard try row.string("fingerprint") == IdempotencyKey.fingerprint(of: request) else { throw IdempotencyError.reused }
+        return try Self.replay(row)
     }
 
     /// Claims the key (nil), or returns what the first request with it produced.
@@ -75,7 +93,12 @@ struct IdempotencyStore {
             return nil
         }
         guard try row.string("fingerprint") == fingerprint else { throw IdempotencyError.reused }
-        var headers = Self.parseHeaders(try row.string("headers"))
+        return try Self.replay(row)
+    }
+
+    /// The stored response of a key's row, marked as a replay.
+    private static func replay(_ row: Row) throws -> Response {
+        var headers = parseHeaders(try row.string("headers"))
         headers.set("Idempotent-Replayed", "true")
         // The status keeps its standard reason phrase: a replay differs from the first answer only in its header.
         return Response(status: Status(code: try row.int("status")), headers: headers, body: Array(try row.string("body").utf8))
