@@ -23,7 +23,8 @@ extension Librarian {
             }
         case .giveBack:
             guard let id = action.loan else { return gone() }
-            return try refusable("return that book", intent: .giveBack, focus: nil) {
+            let title = try tools.activeLoans().first { $0.id == id }.map { "return “\($0.bookTitle)”" } ?? "return that book"
+            return try refusable(title, intent: .giveBack, focus: nil) {
                 let returned = try tools.giveBack(loanID: id)
                 return Reply(
                     text: "Thank you: “\(returned.bookTitle)” is returned.",
@@ -31,7 +32,8 @@ extension Librarian {
             }
         case .renew:
             guard let id = action.loan else { return gone() }
-            return try refusable("renew that loan", intent: .renew, focus: nil) {
+            let title = try tools.activeLoans().first { $0.id == id }.map { "renew “\($0.bookTitle)”" } ?? "renew that loan"
+            return try refusable(title, intent: .renew, focus: nil) {
                 let renewed = try tools.renew(loanID: id, days: action.days)
                 return Reply(
                     text: "Done: “\(renewed.bookTitle)” is renewed and now due back on \(renewed.dueDate.prefix(10)).",
@@ -58,10 +60,10 @@ extension Librarian {
     func declined(_ action: PendingAction, _ tools: LibraryTools) -> Reply {
         let what: String
         switch action.action {
-        case .borrow: what = "nothing is borrowed"
-        case .giveBack: what = "nothing is returned"
-        case .renew: what = "the loan is not renewed"
-        case .hold: what = "no hold is placed"
+        case .borrow: what = "I have not borrowed it"
+        case .giveBack: what = "I have not returned it, and it stays on loan to you"
+        case .renew: what = "I have not renewed it"
+        case .hold: what = "I have not placed a hold"
         case .cancelHold: what = "your hold stays as it is"
         }
         return Reply(

@@ -118,15 +118,15 @@ extension Librarian {
 
     func availability(_ text: Phrase, _ history: History, _ tools: LibraryTools) throws -> Reply {
         let book: Book
-        if let referred = try history.book(for: text, tools) {
-            book = referred
-        } else {
-            switch try namedBook(text, Self.availabilityFiller, tools) {
-            case .book(let named): book = named
-            case .several(let found, let words): return choices(found, words)
-            case .none(let words): return notFound(words)
-            case .unnamed: return unresolved(history)
+        switch try namedBook(text, Self.availabilityFiller, tools) {
+        case .book(let named): book = named
+        case .several(let found, let words): return choices(found, words)
+        case .none(let words): return notFound(words)
+        case .unnamed:
+            guard let referred = try history.book(for: text, tools) ?? history.focus.flatMap(tools.book(id:)) else {
+                return unresolved(history)
             }
+            book = referred
         }
         let answer =
             book.available
@@ -184,7 +184,9 @@ extension Librarian {
         guard !words.isEmpty else { return .unnamed }
         let asked = words.joined(separator: " ")
         let found = try tools.search(.words(asked), offset: 0, limit: Self.listLength)
-        guard let best = found.books.first else { return .none(asked) }
+        guard let first = found.books.first else { return .none(asked) }
+        if let exact = found.books.first(where: { Self.mainTitle($0) == Self.withoutArticle(asked) }) { return .book(exact) }
+        let best = first
         if found.total == 1 || Self.mainTitle(best) == Self.withoutArticle(asked) || Self.words(of: best.title) == Set(words) {
             return .book(best)
         }

@@ -20,14 +20,14 @@ extension Librarian {
     /// "place a hold on it", "reserve the second one", "can I reserve Clean Code?".
     func hold(_ object: String, _ text: Phrase, _ history: History, _ tools: LibraryTools, explicit: Bool) throws -> Reply {
         let book: Book
-        if let referred = try history.book(for: text, tools) {
-            book = referred
-        } else {
-            switch try namedBook(Phrase(object), ["hold", "on", "for", "it", "please", "me", "a", "place"], tools) {
-            case .book(let named): book = named
-            case .several(let found, let words): return choices(found, words)
-            case .none(let words): return notFound(words)
-            case .unnamed:
+        switch try namedBook(Phrase(object), ["hold", "on", "for", "it", "please", "me", "a", "place"], tools) {
+        case .book(let named): book = named
+        case .several(let found, let words): return choices(found, words)
+        case .none(let words): return notFound(words)
+        case .unnamed:
+            if let referred = try history.book(for: text, tools) {
+                book = referred
+            } else {
                 return explicit || history.references(text)
                     ? unresolved(history)
                     : Reply(

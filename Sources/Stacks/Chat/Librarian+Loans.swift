@@ -8,7 +8,10 @@ import Foundation
 
 extension Librarian {
     /// Verbs that make a message a command to borrow.
-    static let borrowVerbs = ["borrow", "check out", "checkout", "lend me", "take out"]
+    static let borrowVerbs = [
+        "borrow", "check out", "checkout", "lend me", "take out", "check it out", "check that out", "check that one out",
+        "check this out", "check this one out",
+    ]
     /// Verbs that make a message a command to return.
     static let returnVerbs = [
         "return", "give back", "bring back", "hand back", "give it back", "bring it back", "hand in", "check in", "checkin",
@@ -27,14 +30,14 @@ extension Librarian {
     /// "borrow the second one", "borrow UML Distilled for three weeks", "can I borrow it?".
     func borrow(_ object: String, _ text: Phrase, _ history: History, _ tools: LibraryTools, explicit: Bool) throws -> Reply {
         let book: Book
-        if let referred = try history.book(for: text, tools) {
-            book = referred
-        } else {
-            switch try namedBook(Phrase(object), Self.periodFiller + Array(Phrase.numbers.keys), tools) {
-            case .book(let named): book = named
-            case .several(let found, let words): return choices(found, words)
-            case .none(let words): return notFound(words)
-            case .unnamed:
+        switch try namedBook(Phrase(object), Self.periodFiller + Array(Phrase.numbers.keys), tools) {
+        case .book(let named): book = named
+        case .several(let found, let words): return choices(found, words)
+        case .none(let words): return notFound(words)
+        case .unnamed:
+            if let referred = try history.book(for: text, tools) {
+                book = referred
+            } else {
                 if !explicit && !history.references(text) {
                     return Reply(
                         text: "To borrow a book, find it first (“books by Fowler”), then say “borrow the first one”, "
@@ -95,7 +98,7 @@ extension Librarian {
                 text: "You have nothing on loan, so nothing is due back. When you have, say “return” and the book's title.",
                 meta: ReplyMeta(intent: .loans, items: []))
         }
-        switch try choose(among: active, text.after(Self.returnVerbs) ?? "", text, history, tools) {
+        switch try choose(among: active, text.after(Self.returnVerbs) ?? text.text, text, history, tools) {
         case .loan(let loan):
             return Reply(
                 text: "“\(loan.bookTitle)” is due back on \(loan.dueDate.prefix(10)). I return a book only when you tell me "
@@ -249,7 +252,8 @@ extension Librarian {
         "i've", "all", "them", "then", "so", "ok", "okay", "just", "too", "also", "out", "over", "week", "weeks", "days",
         "day", "month", "another", "more", "extra", "time", "times", "hold", "holds", "queue", "am", "where", "in",
         "line", "reservation", "cancel", "place", "put", "waiting", "list", "reserve", "borrowed", "return", "renew",
-        "there", "here", "about", "any", "some", "up", "someone", "else", "people", "if", "yet", "still",
+        "there", "here", "about", "any", "some", "up", "someone", "else", "people", "if", "yet", "still", "i'll", "bring",
+        "give", "hand", "drop", "take", "off", "will", "going", "try", "policy", "rules", "how", "long", "keep", "get",
     ]
 
     /// The words of `object` that could be part of a title: no filler, ordinals or numbers.

@@ -44,7 +44,8 @@ struct Librarian: Assistant {
         if text.has("how many messages") { return count(history) }
         let words = text.words(removing: ["librarian", "there", "again", "so", "much", "very", "a", "lot", "you", "for", "that"])
         let sentence = words.joined(separator: " ")
-        if Self.thanks.contains(sentence) {
+        let closing = text.mentions(["thanks", "thank", "cheers", "bye", "goodbye"]) && words.allSatisfy(Self.closingWords.contains)
+        if Self.thanks.contains(sentence) || closing {
             return Reply(text: "You're welcome! Anything else I can find for you?", meta: ReplyMeta(intent: .greeting))
         }
         if Self.greetings.contains(sentence) {
@@ -80,6 +81,13 @@ struct Librarian: Assistant {
         "thanks", "thank", "thank you", "thanks you", "cheers", "great thanks", "ok thanks", "okay thanks", "perfect thanks",
         "nice thanks", "cool thanks", "brilliant thanks", "awesome thanks", "thanks a", "many thanks", "ta", "cool", "great",
         "awesome", "perfect", "nice", "brilliant", "ok", "okay", "thanks anyway", "ok thank", "great thank", "lovely",
+    ]
+    /// Words of a closing message ("thanks, that's all for now", "great, thank you, bye").
+    static let closingWords: Set<String> = [
+        "thanks", "thank", "cheers", "bye", "goodbye", "that's", "all", "it", "is", "now", "ok", "okay", "great", "perfect",
+        "helpful", "was", "nice", "cool", "lovely", "brilliant", "awesome", "really", "many", "good", "see", "later",
+        "night", "have", "day", "today", "be", "all", "i", "need", "needed", "just", "what", "wanted", "very", "much",
+        "then", "and", "bye", "that", "so", "will", "do", "done", "excellent", "fine",
     ]
     static let greetings: Set<String> = [
         "hi", "hello", "hey", "good morning", "good afternoon", "good evening", "hiya", "howdy", "hi how are", "hello how are",
@@ -133,7 +141,11 @@ struct Librarian: Assistant {
         if text.politeRequest(Self.returnVerbs) || text.mentions(Self.finishedPhrases) {
             return try giveBack(text.after(Self.returnVerbs + Self.finishedPhrases) ?? "", text, history, tools, explicit: false)
         }
-        if text.mentions(Self.returnVerbs + ["returns", "returned", "returning"]) { return try returning(text, history, tools) }
+        if text.mentions(Self.returnVerbs + ["returns", "returned", "returning"])
+            || (text.mentions(["bring", "give", "hand", "drop", "take"]) && text.has("back"))
+        {
+            return try returning(text, history, tools)
+        }
         return nil
     }
 
@@ -151,7 +163,8 @@ struct Librarian: Assistant {
             return try availability(text, history, tools)
         }
         if text.mentions(Self.detailPhrases) || (history.references(text) && text.words(removing: Self.detailFiller).isEmpty) {
-            if let book = try history.book(for: text, tools) ?? (try namedBook(text, Self.detailFiller, tools)).book {
+            let named = try namedBook(text, Self.detailFiller, tools)
+            if let book = try named.book ?? history.book(for: text, tools) ?? history.focus.flatMap(tools.book(id:)) {
                 return describe(book, text)
             }
             if history.references(text) { return unresolved(history) }
@@ -171,7 +184,8 @@ struct Librarian: Assistant {
     ]
     static let takingPhrases = [
         "i'll take", "i will take", "i want that", "i want this", "i'd like that", "i'd like this", "i'll have",
-        "i'd like to read", "i want to read", "sounds good i'll", "let me have", "give me",
+        "i'd like to read", "i want to read", "sounds good i'll", "let me have", "give me", "i want", "i'd like",
+        "i would like", "i'll go with", "i'll go for",
     ]
     static let availabilityPhrases = [
         "available", "availability", "in stock", "on the shelf", "in the library", "can i get", "any copies", "free copy",
@@ -187,7 +201,7 @@ struct Librarian: Assistant {
         "who", "wrote", "is", "the", "author", "of", "what", "year", "when", "was", "published", "isbn", "tell", "me", "about",
         "more", "details", "it", "that", "this", "one", "book", "a", "an", "which", "called", "title", "you", "mentioned",
         "last", "first", "second", "third", "fourth", "fifth", "item", "number", "what's", "s", "written", "in", "by",
-        "and", "please", "'s", "whats", "on", "there", "its", "it's",
+        "and", "please", "'s", "whats", "on", "there", "its", "it's", "who's", "what's", "whose", "so", "then", "ok",
     ]
 
     // MARK: the conversation itself

@@ -223,19 +223,34 @@ struct Phrase {
 
     /// Whether the message agrees, and nothing else: "yes", "yes please", "go ahead", "sure, do it".
     var saysYes: Bool {
-        guard !mentions(["no", "not", "don't", "wait", "thanks", "thank", "later", "but"]) else { return false }
-        return Self.yes.contains(text)
+        let answer = withoutInterjection
+        guard !Phrase.has(answer, ["no", "not", "don't", "wait", "thanks", "thank", "later", "but"]) else { return false }
+        return Self.yes.contains(answer)
             || ["yes", "yeah", "yep", "sure", "go ahead", "please do", "confirm", "do it"].contains {
-                startsWith($0) && text.split(separator: " ").count <= 5
+                (answer == $0 || answer.hasPrefix($0 + " ")) && answer.split(separator: " ").count <= 5
             }
     }
 
-    /// Whether the message declines: "no", "no thanks", "never mind", "don't".
+    /// Whether the message declines: "no", "no thanks", "never mind", "actually no, not yet".
     var saysNo: Bool {
-        Self.no.contains(text)
-            || ["no", "nope", "never mind", "don't", "do not", "not now", "cancel that"].contains {
-                startsWith($0) && text.split(separator: " ").count <= 5
+        let answer = withoutInterjection
+        return Self.no.contains(answer)
+            || ["no", "nope", "never mind", "don't", "do not", "not now", "not yet", "cancel that", "leave it"].contains {
+                (answer == $0 || answer.hasPrefix($0 + " ")) && answer.split(separator: " ").count <= 6
             }
+    }
+
+    /// The message without an opening interjection ("actually no", "oh yes", "hmm, go ahead").
+    private var withoutInterjection: String {
+        for opening in ["on second thought", "on second thoughts", "actually", "oh", "hmm", "um", "erm", "well", "ah", "ok so"]
+        where text.hasPrefix(opening + " ") {
+            return String(text.dropFirst(opening.count + 1))
+        }
+        return text
+    }
+
+    private static func has(_ text: String, _ words: [String]) -> Bool {
+        words.contains { " \(text) ".contains(" \($0) ") }
     }
 
     /// Whether the message is a plain yes or no.

@@ -9,6 +9,9 @@ import Postgres
 struct RankedSearch {
     let connection: Connection
 
+    /// The least word similarity of a misspelt name that counts as near.
+    static let nameSimilarity = "0.45"
+
     /// How many words of a name or phrase are searched; the rest are ignored.
     static let maxWords = 8
 
@@ -40,7 +43,14 @@ struct RankedSearch {
         guard !text.isEmpty else { return Found(books: [], total: 0, approximate: false) }
         let found = try page(where: exact, text: text, column: column, offset: offset, limit: limit)
         guard found.total == 0 else { return Found(books: found.books, total: found.total, approximate: false) }
-        let near = try page(where: fuzzy, text: text, column: column, offset: offset, limit: limit)
+        // A name one letter off ("dikens" and "Dickens" share half their trigrams) falls under
+        // pg_trgm's default 0.6: for names the threshold is lowered, for this transaction only.
+        // Titles keep 0.6, under which a subject the catalog lacks ("cooking") finds nothing.
+        let near = try connection.transaction {
+            try connection.query(
+                "SELECT set_config('pg_trgm.word_similarity_threshold', \(column == "author" ? Self.nameSimilarity : "0.6"), true)")
+            return try page(where: fuzzy, text: text, column: column, offset: offset, limit: limit)
+        }
         return Found(books: near.books, total: near.total, approximate: true)
     }
 
