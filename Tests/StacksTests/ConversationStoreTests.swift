@@ -42,7 +42,9 @@ import Testing
 
     // The history a post loaded was every message of the conversation, under the conversation's
     // lock, however long it had grown.
-    @Test("reads at most three messages of a long conversation, and the librarian answers from them as from all")
+    @Test(
+        "reads at most four messages of a long conversation (the first question, the latest list, the latest book, the latest message), and the librarian answers from them as from all"
+    )
     func boundedHistory() throws {
         let connection = try TestDatabase.connect()
         let memberID = try connection.query(
@@ -68,7 +70,8 @@ import Testing
             guard all.count < 12 || all.count % 46 == 0 || all.count == 600 else { continue }
             let earlier = try store.earlier(conversation: conversation)
             #expect(earlier.count == all.count)
-            #expect(earlier.messages.count <= 3)
+            #expect(earlier.messages.count <= 4)
+            #expect(earlier.messages.last == all.last)
             #expect(earlier.messages.first == all.first)
             for question in Self.questions {
                 let fromAll = try Librarian().reply(to: ConversationContext(history: all, message: question), tools: library)

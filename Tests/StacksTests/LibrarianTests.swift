@@ -109,7 +109,7 @@ final class RecordingLibrary: LibraryTools {
         "answers a question or a mention of returning and returns nothing",
         arguments: [
             "when should i bring back the uml book?", "return policy?", "how do I return a book?", "When should I return it",
-            "Can you return the uml book?", "return it?", "I'll bring back the uml book tomorrow", "I returned it yesterday",
+            "return it?", "I'll bring back the uml book tomorrow", "I returned it yesterday",
             "give back?", "What's the return policy",
         ])
     func questionsReturnNothing(message: String) throws {
@@ -152,7 +152,7 @@ final class RecordingLibrary: LibraryTools {
     @Test("returns nothing when the command's title words fit no loan, or more than one")
     func commandsThatNameNoLoan() throws {
         let tools = library(both: true)
-        #expect(try say("return policy", to: tools).text.hasPrefix("You have no loan of a book called “policy”."))
+        #expect(try say("return policy", to: tools, after: []).text.hasPrefix("Which one?"))
         #expect(try say("return Design Patterns", to: tools, after: []).text.contains("“design patterns”"))
         #expect(try say("return", to: tools, after: []).text.hasPrefix("Which one?"))
         #expect(tools.returned.isEmpty)
@@ -160,16 +160,78 @@ final class RecordingLibrary: LibraryTools {
         #expect(tools.returned == [8])
     }
 
-    @Test("borrows only on a command; a question about borrowing gets the availability")
+    @Test("borrows only on a command; a question or a wish is confirmed first, and 'yes' borrows")
     func borrowing() throws {
         let tools = library()
         let question = try say("Can I borrow it?", to: tools)
-        #expect(question.text.hasPrefix("“UML Distilled”: 1 of 2 copies are available."))
-        #expect(question.meta == ReplyMeta(intent: .availability, focus: Self.uml.id))
-        #expect(try say("could you check out refactoring for me", to: tools).text.contains("say “borrow it”"))
+        #expect(question.text.hasPrefix("“UML Distilled”: 1 of 2 copies available. Shall I borrow it for you?"))
+        #expect(
+            question.meta == ReplyMeta(intent: .confirm, focus: Self.uml.id, pending: PendingAction(action: .borrow, book: 1)))
+        #expect(try say("could you check out refactoring for me", to: tools).meta.pending?.book == Self.refactoring.id)
         #expect(tools.borrowed.isEmpty)
-        let command = try say("I want to borrow refactoring", to: tools, after: [])
+        let asked =
+            Self.aboutUML + [
+                ChatMessage(seq: 3, role: .user, content: "Can I borrow it?", meta: nil),
+                ChatMessage(seq: 4, role: .assistant, content: question.text, meta: question.meta),
+            ]
+        #expect(try say("no thanks", to: tools, after: asked).text.contains("I have not borrowed it"))
+        #expect(try say("what have I borrowed?", to: tools, after: asked).meta.intent == .loans)
+        #expect(tools.borrowed.isEmpty)
+        // A "yes" counts only right after the question.
+        let later =
+            asked + [
+                ChatMessage(seq: 5, role: .user, content: "hi", meta: nil),
+                ChatMessage(seq: 6, role: .assistant, content: "Hello!", meta: ReplyMeta(intent: .greeting)),
+            ]
+        _ = try say("yes", to: tools, after: later)
+        #expect(tools.borrowed.isEmpty)
+        #expect(try say("yes please", to: tools, after: asked).text.hasPrefix("Done: you have borrowed “UML Distilled”."))
+        #expect(tools.borrowed == [Self.uml.id])
+        let command = try say("I want to borrow refactoring for three weeks", to: tools, after: [])
         #expect(command.text.hasPrefix("Done: you have borrowed “Refactoring”."))
-        #expect(tools.borrowed == [Self.refactoring.id])
+        #expect(tools.borrowed == [Self.uml.id, Self.refactoring.id])
+        #expect(try say("borrow refactoring for 45 days", to: tools, after: []).text.contains("1 to 30 days"))
+        #expect(tools.borrowed.count == 2)
+    }
+
+    @Test(
+        "confirms a return that is asked for but not commanded, or misspelt",
+        arguments: ["Can you return the uml book?", "I'm done with the uml book", "I've finished it", "retrun it"])
+    func confirmedReturns(message: String) throws {
+        let tools = library()
+        let reply = try say(message, to: tools)
+        #expect(reply.meta.pending == PendingAction(action: .giveBack, loan: 7), "\(message): \(reply.text)")
+        #expect(reply.text.contains("Shall I return “UML Distilled”"))
+        #expect(tools.returned.isEmpty)
+        let history =
+            Self.aboutUML + [
+                ChatMessage(seq: 3, role: .user, content: message, meta: nil),
+                ChatMessage(seq: 4, role: .assistant, content: reply.text, meta: reply.meta),
+            ]
+        #expect(try say("go ahead", to: tools, after: history).text == "Thank you: “UML Distilled” is returned.")
+        #expect(tools.returned == [7])
+    }
+
+    @Test("renews on a command with its period, and confirms a question first")
+    func renewing() throws {
+        let tools = library()
+        #expect(try say("can I renew it?", to: tools).meta.pending == PendingAction(action: .renew, loan: 7))
+        #expect(tools.renewed.isEmpty)
+        #expect(try say("renew it for a week", to: tools).text.hasPrefix("Done: “UML Distilled” is renewed"))
+        #expect(tools.renewed == [7])
+    }
+
+    @Test("answers greetings, thanks and off-topic messages politely, without a book")
+    func smallTalk() throws {
+        let tools = library()
+        for (message, expected) in [
+            ("hello", "Hello!"), ("thanks, that's all for now", "You're welcome"), ("what's the weather like?", "Sorry"),
+            ("asdf qwerty", "I did not understand that."),
+        ] {
+            let reply = try say(message, to: tools)
+            #expect(reply.text.hasPrefix(expected), "\(message): \(reply.text)")
+            #expect(reply.meta.focus == nil && reply.meta.pending == nil)
+        }
+        #expect(tools.borrowed.isEmpty && tools.returned.isEmpty)
     }
 }

@@ -21,7 +21,11 @@ import Testing
 
     @Test("takes the words after a keyword, without filler")
     func after() {
-        #expect(Phrase("Do you have books by Fowler, please?").after(["books by", "by"]) == "fowler")
+        #expect(Phrase("Do you have books by Fowler, please?").after(["books by", "by"]) == "fowler please")
+        #expect(Librarian.searchTerms("fowler please") == "fowler")
+        #expect(Librarian.searchTerms("machine learning any suggestions") == "machine learning")
+        #expect(Librarian.searchTerms("dickens then") == "dickens")
+        #expect(Librarian.searchTerms("robert c martin that is available") == "robert c martin")
         #expect(Phrase("Find books about domain design!").after(["about"]) == "domain design")
         #expect(Phrase("by").after(["by"]) == nil)
     }
@@ -77,5 +81,51 @@ import Testing
         #expect(Phrase("Could you check out the second one for me").command(Librarian.borrowVerbs) == nil)
         #expect(Phrase("I want to borrow the second one").command(Librarian.borrowVerbs) == "the second one")
         #expect(Phrase("check out it").command(Librarian.borrowVerbs) == "it")
+    }
+
+    @Test(
+        "corrects the librarian's own words and says so",
+        arguments: [
+            ("is teh second one availble", "is the second one available"), ("retrun it", "return it"),
+            ("can i renw it", "can i renew it"), ("borow clean code", "borrow clean code"),
+        ])
+    func corrections(message: String, corrected: String) {
+        #expect(Phrase(message).text == corrected)
+        #expect(Phrase(message).corrected)
+    }
+
+    @Test("leaves ordinary words alone", arguments: ["borrow it for three weeks", "what looks good", "the queen", "thank you"])
+    func noCorrections(message: String) {
+        #expect(!Phrase(message).corrected, "\(Phrase(message).text)")
+    }
+
+    @Test(
+        "reads loan periods",
+        arguments: [
+            ("for three weeks", 21), ("for 10 days", 10), ("for a week", 7), ("for another week", 7), ("for a month", 30),
+            ("for two weeks please", 14), ("borrow it", nil), ("for 45 days", 45),
+        ] as [(String, Int?)])
+    func periods(message: String, days: Int?) {
+        #expect(Phrase(message).period == days)
+    }
+
+    @Test(
+        "tells yes from no from neither",
+        arguments: [
+            ("yes", true, false), ("yes please", true, false), ("go ahead", true, false), ("sure, do it", true, false),
+            ("actually no, not yet", false, true), ("no thanks", false, true), ("never mind", false, true),
+            ("ok thanks", false, false), ("yes but not now", false, false), ("yes, what's due soon?", false, false),
+            ("books by fowler", false, false), ("ok", true, false),
+        ])
+    func yesOrNo(message: String, yes: Bool, no: Bool) {
+        #expect(Phrase(message).saysYes == yes, "\(message)")
+        #expect(Phrase(message).saysNo == no, "\(message)")
+    }
+
+    @Test(
+        "one edit apart",
+        arguments: [("dikens", "dickens", true), ("three", "there", true), ("abc", "abc", false), ("queen", "queue", false)])
+    func oneEdit(a: String, b: String, expected: Bool) {
+        #expect(a.isOneEditFrom(b) == expected)
     }
 }

@@ -78,7 +78,7 @@ extension Librarian {
                 ? "I found nothing spelt exactly like that; the closest books \(what) are:" : "Here are books \(what):"
         let lines = found.books.enumerated().map { "\($0.offset + 1). \(Self.title($0.element)) — \(Self.copies($0.element))" }
         let remaining = found.total - search.offset - found.books.count
-        let tail = remaining > 0 ? ["… and \(remaining) more: say “more” to see them."] : []
+        let tail = remaining > 0 ? ["… and \(remaining) more: say “more” to see \(remaining == 1 ? "it" : "them")."] : []
         var shown = search
         shown.offset = search.offset + found.books.count
         return Reply(

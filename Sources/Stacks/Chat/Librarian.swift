@@ -44,7 +44,8 @@ struct Librarian: Assistant {
         if text.has("how many messages") { return count(history) }
         let words = text.words(removing: ["librarian", "there", "again", "so", "much", "very", "a", "lot", "you", "for", "that"])
         let sentence = words.joined(separator: " ")
-        let closing = text.mentions(["thanks", "thank", "cheers", "bye", "goodbye"]) && words.allSatisfy(Self.closingWords.contains)
+        let closing =
+            text.mentions(["thanks", "thank", "cheers", "bye", "goodbye"]) && words.allSatisfy(Self.closingWords.contains)
         if Self.thanks.contains(sentence) || closing {
             return Reply(text: "You're welcome! Anything else I can find for you?", meta: ReplyMeta(intent: .greeting))
         }
@@ -137,7 +138,9 @@ struct Librarian: Assistant {
             return try renew(text.after(Self.renewVerbs) ?? "", text, history, tools, explicit: false)
         }
         if text.mentions(Self.loanListPhrases) { return try loans(tools) }
-        if text.mentions(["due", "due back", "due date"]) { return try dueDates(text, history, tools) }
+        if text.mentions(["due", "due back", "due date", "owe", "owe back", "deadline", "deadlines"]) {
+            return try dueDates(text, history, tools)
+        }
         if text.politeRequest(Self.returnVerbs) || text.mentions(Self.finishedPhrases) {
             return try giveBack(text.after(Self.returnVerbs + Self.finishedPhrases) ?? "", text, history, tools, explicit: false)
         }

@@ -224,7 +224,9 @@ struct Phrase {
     /// Whether the message agrees, and nothing else: "yes", "yes please", "go ahead", "sure, do it".
     var saysYes: Bool {
         let answer = withoutInterjection
-        guard !Phrase.has(answer, ["no", "not", "don't", "wait", "thanks", "thank", "later", "but"]) else { return false }
+        guard !isQuestion || Self.yes.contains(answer),
+            !Phrase.has(answer, ["no", "not", "don't", "wait", "thanks", "thank", "later", "but"])
+        else { return false }
         return Self.yes.contains(answer)
             || ["yes", "yeah", "yep", "sure", "go ahead", "please do", "confirm", "do it"].contains {
                 (answer == $0 || answer.hasPrefix($0 + " ")) && answer.split(separator: " ").count <= 5

@@ -48,7 +48,8 @@ struct RankedSearch {
         // Titles keep 0.6, under which a subject the catalog lacks ("cooking") finds nothing.
         let near = try connection.transaction {
             try connection.query(
-                "SELECT set_config('pg_trgm.word_similarity_threshold', \(column == "author" ? Self.nameSimilarity : "0.6"), true)")
+                "SELECT set_config('pg_trgm.word_similarity_threshold', \(column == "author" ? Self.nameSimilarity : "0.6"), true)"
+            )
             return try page(where: fuzzy, text: text, column: column, offset: offset, limit: limit)
         }
         return Found(books: near.books, total: near.total, approximate: true)
