@@ -158,6 +158,28 @@ extension Librarian {
             meta: ReplyMeta(intent: .search, items: []))
     }
 
+    /// The book a request means.
+    enum Meant {
+        /// This one.
+        case book(Book)
+        /// None for sure: the reply lists the candidates or says nothing fits.
+        case reply(Reply)
+        /// The request names and refers to nothing.
+        case nothing
+    }
+
+    /// The book a request means: the one it names after its verb (`object`, without `filler`),
+    /// else the one it refers to ("it", "the second one").
+    func bookMeant(_ object: String, filler: [String], _ text: Phrase, _ history: History, _ tools: LibraryTools) throws -> Meant
+    {
+        switch try namedBook(Phrase(object), filler, tools) {
+        case .book(let named): return .book(named)
+        case .several(let found, let words): return .reply(choices(found, words))
+        case .none(let words): return .reply(notFound(words))
+        case .unnamed: return try history.book(for: text, tools).map(Meant.book) ?? .nothing
+        }
+    }
+
     /// What a message names, after its keywords (`filler`) are dropped.
     enum Named {
         /// One book, clearly.

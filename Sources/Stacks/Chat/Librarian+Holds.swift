@@ -20,21 +20,16 @@ extension Librarian {
     /// "place a hold on it", "reserve the second one", "can I reserve Clean Code?".
     func hold(_ object: String, _ text: Phrase, _ history: History, _ tools: LibraryTools, explicit: Bool) throws -> Reply {
         let book: Book
-        switch try namedBook(Phrase(object), ["hold", "on", "for", "it", "please", "me", "a", "place"], tools) {
-        case .book(let named): book = named
-        case .several(let found, let words): return choices(found, words)
-        case .none(let words): return notFound(words)
-        case .unnamed:
-            if let referred = try history.book(for: text, tools) {
-                book = referred
-            } else {
-                return explicit || history.references(text)
-                    ? unresolved(history)
-                    : Reply(
-                        text: "When every copy of a book is on loan, I can place a hold for you: you join its queue and "
-                            + "the next free copy waits for you on the hold shelf. Say “place a hold on” and the title.",
-                        meta: ReplyMeta(intent: .help))
-            }
+        switch try bookMeant(object, filler: ["hold", "on", "for", "it", "please", "me", "a", "place"], text, history, tools) {
+        case .book(let meant): book = meant
+        case .reply(let reply): return reply
+        case .nothing:
+            return explicit || history.references(text)
+                ? unresolved(history)
+                : Reply(
+                    text: "When every copy of a book is on loan, I can place a hold for you: you join its queue and "
+                        + "the next free copy waits for you on the hold shelf. Say “place a hold on” and the title.",
+                    meta: ReplyMeta(intent: .help))
         }
         let action = PendingAction(action: .hold, book: book.id)
         if explicit && !text.corrected { return try perform(action, tools) }

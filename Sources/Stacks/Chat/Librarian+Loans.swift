@@ -30,22 +30,17 @@ extension Librarian {
     /// "borrow the second one", "borrow UML Distilled for three weeks", "can I borrow it?".
     func borrow(_ object: String, _ text: Phrase, _ history: History, _ tools: LibraryTools, explicit: Bool) throws -> Reply {
         let book: Book
-        switch try namedBook(Phrase(object), Self.periodFiller + Array(Phrase.numbers.keys), tools) {
-        case .book(let named): book = named
-        case .several(let found, let words): return choices(found, words)
-        case .none(let words): return notFound(words)
-        case .unnamed:
-            if let referred = try history.book(for: text, tools) {
-                book = referred
-            } else {
-                if !explicit && !history.references(text) {
-                    return Reply(
-                        text: "To borrow a book, find it first (“books by Fowler”), then say “borrow the first one”, "
-                            + "or name it: “borrow Clean Code”. I lend for 1 to 30 days; say “for three weeks” to choose.",
-                        meta: ReplyMeta(intent: .help))
-                }
-                return unresolved(history)
+        switch try bookMeant(object, filler: Self.periodFiller + Array(Phrase.numbers.keys), text, history, tools) {
+        case .book(let meant): book = meant
+        case .reply(let reply): return reply
+        case .nothing:
+            if !explicit && !history.references(text) {
+                return Reply(
+                    text: "To borrow a book, find it first (“books by Fowler”), then say “borrow the first one”, "
+                        + "or name it: “borrow Clean Code”. I lend for 1 to 30 days; say “for three weeks” to choose.",
+                    meta: ReplyMeta(intent: .help))
             }
+            return unresolved(history)
         }
         let days = text.period
         if let days, !Loan.periodDays.contains(days) {
