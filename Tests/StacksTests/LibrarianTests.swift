@@ -234,4 +234,20 @@ final class RecordingLibrary: LibraryTools {
         }
         #expect(tools.borrowed.isEmpty && tools.returned.isEmpty)
     }
+
+    @Test("matches a loan by any word of a long title, past its eighth word")
+    func longTitles() throws {
+        let larman = Book(
+            id: 3,
+            title: "Applying UML and Patterns: An Introduction to Object-Oriented Analysis and Design and Iterative Development",
+            author: "Craig Larman", isbn: "0131489062", year: 2004, copies: 2, availableCopies: 1)
+        let tools = RecordingLibrary(
+            catalog: [Self.uml, larman],
+            loans: [
+                RecordingLibrary.loan(id: 7, book: Self.uml, due: "2026-12-15T09:00:00Z"),
+                RecordingLibrary.loan(id: 9, book: larman, due: "2026-12-16T09:00:00Z"),
+            ])
+        #expect(try say("return the iterative development book", to: tools, after: []).text.hasPrefix("Thank you: “Applying UML"))
+        #expect(tools.returned == [9])
+    }
 }

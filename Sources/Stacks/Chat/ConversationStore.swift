@@ -80,7 +80,7 @@ struct ConversationStore {
     func earlier(conversation: Int64) throws -> (count: Int, messages: [ChatMessage]) {
         let rows = try connection.query(
             """
-            SELECT (SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = \(conversation)) AS count,
+            SELECT \(fragment: Self.count(of: "\(conversation)")) AS count,
                    n.seq, n.role, n.content, n.meta
             FROM (SELECT) AS one LEFT JOIN (
                 (SELECT seq, role, content, meta::text AS meta FROM messages
@@ -111,7 +111,7 @@ struct ConversationStore {
         let rows = try connection.query(
             """
             SELECT c.id AS conversation,
-                   (SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = c.id) AS count,
+                   \(fragment: Self.count(of: "c.id")) AS count,
                    n.seq, n.role, n.content, n.meta
             FROM (SELECT) AS one
             LEFT JOIN conversations c ON c.member_id = \(memberID) AND c.name = \(name)
@@ -131,8 +131,12 @@ struct ConversationStore {
 
     /// How many messages a conversation holds (its highest sequence number).
     func count(conversation: Int64) throws -> Int {
-        try connection.query("SELECT coalesce(max(seq), 0) AS count FROM messages WHERE conversation_id = \(conversation)")[0]
-            .int("count")
+        try connection.query("SELECT \(fragment: Self.count(of: "\(conversation)")) AS count")[0].int("count")
+    }
+
+    /// How many messages the conversation `id` holds (its highest sequence number), as a subquery.
+    private static func count(of id: SQL) -> SQL {
+        "(SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = \(fragment: id))"
     }
 
     /// A stored message from its row (`seq`, `role`, `content`, `meta` as text).

@@ -23,8 +23,9 @@ extension Librarian {
             }
         case .giveBack:
             guard let id = action.loan else { return gone() }
-            let title = try tools.activeLoans().first { $0.id == id }.map { "return “\($0.bookTitle)”" } ?? "return that book"
-            return try refusable(title, intent: .giveBack, focus: nil) {
+            return try refusable(
+                loanTitle(id, tools).map { "return “\($0)”" } ?? "return that book", intent: .giveBack, focus: nil
+            ) {
                 let returned = try tools.giveBack(loanID: id)
                 return Reply(
                     text: "Thank you: “\(returned.bookTitle)” is returned.",
@@ -32,8 +33,7 @@ extension Librarian {
             }
         case .renew:
             guard let id = action.loan else { return gone() }
-            let title = try tools.activeLoans().first { $0.id == id }.map { "renew “\($0.bookTitle)”" } ?? "renew that loan"
-            return try refusable(title, intent: .renew, focus: nil) {
+            return try refusable(loanTitle(id, tools).map { "renew “\($0)”" } ?? "renew that loan", intent: .renew, focus: nil) {
                 let renewed = try tools.renew(loanID: id, days: action.days)
                 return Reply(
                     text: "Done: “\(renewed.bookTitle)” is renewed and now due back on \(renewed.dueDate.prefix(10)).",
@@ -74,12 +74,20 @@ extension Librarian {
         Reply(text: "I cannot find what that was about any more; please ask again.", meta: ReplyMeta(intent: .help))
     }
 
-    /// The action's reply, or the library's refusal told in a sentence.
-    private func refusable(_ what: String, intent: Intent, focus: Int64?, _ action: () throws -> Reply) throws -> Reply {
+    /// The title of one of the member's active loans, read only to word a refusal.
+    private func loanTitle(_ id: Int64, _ tools: LibraryTools) throws -> String? {
+        try tools.activeLoans().first { $0.id == id }?.bookTitle
+    }
+
+    /// `action`'s reply, or the library's refusal told in a sentence; `what` (read only when refused)
+    /// says what could not be done.
+    private func refusable(
+        _ what: @autoclosure () throws -> String, intent: Intent, focus: Int64?, _ action: () throws -> Reply
+    ) throws -> Reply {
         do {
             return try action()
         } catch let refused where refused is LoanError || refused is BookError || refused is HoldError {
-            var text = "I could not \(what): \(ErrorCatalogue.problem(for: refused).problem.detail)"
+            var text = "I could not \(try what()): \(ErrorCatalogue.problem(for: refused).problem.detail)"
             if refused as? LoanError == .noCopyFree { text += " Say “place a hold on it” to join the queue." }
             return Reply(text: text, meta: ReplyMeta(intent: intent, focus: focus))
         }

@@ -230,5 +230,14 @@ extension Librarian {
         return text
     }
 
-    static func words(of text: String) -> Set<String> { Set(RankedSearch.clean(text).split(separator: " ").map(String.init)) }
+    /// Every word of a title, lower case, punctuation dropped.
+    static func words(of text: String) -> Set<String> {
+        Set(RankedSearch.clean(text, limit: .max).split(separator: " ").map(String.init))
+    }
+
+    /// Whether each of the words is a word of the title, or one letter off one.
+    static func titleFits(_ words: [String], _ title: String) -> Bool {
+        let titleWords = Self.words(of: title)
+        return words.allSatisfy { word in titleWords.contains(word) || titleWords.contains { $0.isOneEditFrom(word) } }
+    }
 }

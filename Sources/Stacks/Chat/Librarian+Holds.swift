@@ -45,10 +45,7 @@ extension Librarian {
         let words = Self.titleWords(object)
         var chosen: [Hold]
         if !words.isEmpty {
-            chosen = open.filter { hold in
-                let title = Self.words(of: hold.bookTitle)
-                return words.allSatisfy { word in title.contains(word) || title.contains { $0.isOneEditFrom(word) } }
-            }
+            chosen = open.filter { Self.titleFits(words, $0.bookTitle) }
         } else if history.references(text), let book = try history.book(for: text, tools) {
             chosen = open.filter { $0.bookID == book.id }
         } else {
@@ -75,11 +72,7 @@ extension Librarian {
                 meta: ReplyMeta(intent: .holds, items: []))
         }
         let words = Self.titleWords(text.text)
-        let named = open.filter { hold in
-            let title = Self.words(of: hold.bookTitle)
-            return !words.isEmpty
-                && words.allSatisfy { word in title.contains(word) || title.contains { $0.isOneEditFrom(word) } }
-        }
+        let named = words.isEmpty ? [] : open.filter { Self.titleFits(words, $0.bookTitle) }
         if named.count == 1 || open.count == 1 {
             let hold = named.first ?? open[0]
             return Reply(text: Self.standing(hold), meta: ReplyMeta(intent: .holds, focus: hold.bookID))

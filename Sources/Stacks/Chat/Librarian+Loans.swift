@@ -224,10 +224,7 @@ extension Librarian {
     ) throws -> LoanChoice {
         let words = Self.titleWords(object)
         guard words.isEmpty else {
-            let fitting = active.filter { loan in
-                let title = Self.words(of: loan.bookTitle)
-                return words.allSatisfy { word in title.contains(word) || title.contains { $0.isOneEditFrom(word) } }
-            }
+            let fitting = active.filter { Self.titleFits(words, $0.bookTitle) }
             if fitting.count == 1 { return .loan(fitting[0]) }
             return fitting.isEmpty ? .unmatched(words.joined(separator: " ")) : .unclear
         }

@@ -62,7 +62,7 @@ struct Librarian: Assistant {
             && !text.mentions(Self.returnVerbs + Self.borrowVerbs + Self.renewVerbs)
         {
             return Reply(
-                text: String(help(false).text.dropFirst("I did not understand that. ".count)), meta: ReplyMeta(intent: .help))
+                text: Self.capabilities, meta: ReplyMeta(intent: .help))
         }
         if text.mentions(["who are you", "your name", "are you a bot", "are you human", "are you a robot", "are you real"]) {
             return Reply(
@@ -238,13 +238,17 @@ struct Librarian: Assistant {
         Reply(
             text: (referenced
                 ? "I have not listed any books yet, so I cannot tell which one you mean. " : "I did not understand that. ")
-                + "You can ask me to find books (“books by Fowler”, “something on machine learning”), tell you about one "
-                + "(“is the second one available?”, “who wrote it?”), borrow, return or renew (“borrow the first one”, "
-                + "“return it”, “renew it for a week”), place or cancel a hold (“place a hold on it”), show your loans, "
-                + "holds and notices (“what have I got out?”, “when is it due?”, “where am I in the queue?”, “any news?”) "
-                + "and recall the conversation (“what did I ask first?”).",
+                + Self.capabilities,
             meta: ReplyMeta(intent: .help))
     }
+
+    /// What a patron can ask, with examples.
+    static let capabilities =
+        "You can ask me to find books (“books by Fowler”, “something on machine learning”), tell you about one "
+        + "(“is the second one available?”, “who wrote it?”), borrow, return or renew (“borrow the first one”, "
+        + "“return it”, “renew it for a week”), place or cancel a hold (“place a hold on it”), show your loans, "
+        + "holds and notices (“what have I got out?”, “when is it due?”, “where am I in the queue?”, “any news?”) "
+        + "and recall the conversation (“what did I ask first?”)."
 
     static func title(_ book: Book) -> String { "“\(book.title)” by \(book.author) (\(book.year))" }
 }

@@ -23,7 +23,7 @@ struct Phrase {
         }
         var corrected = false
         let words = String(mapped).split(separator: " ").flatMap { raw -> [String] in
-            let word = String(raw).trimmingQuotes
+            let word = raw.trimming("'")
             guard !word.isEmpty else { return [] }
             if let fixed = Self.spelling[word] {
                 corrected = true
@@ -112,7 +112,7 @@ struct Phrase {
     private var padded: String { " \(text) " }
 
     /// Whether the words appear as whole words.
-    func has(_ words: String) -> Bool { padded.contains(" \(words) ") }
+    func has(_ words: String) -> Bool { Self.has(text, [words]) }
 
     /// Whether any of the words appear as whole words.
     func mentions(_ words: [String]) -> Bool { words.contains { has($0) } }
@@ -145,7 +145,7 @@ struct Phrase {
     func after(_ keywords: [String]) -> String? {
         for keyword in keywords {
             guard let range = padded.range(of: " \(keyword) ") else { continue }
-            let rest = padded[range.upperBound...].trimmingCharacters(in: " ")
+            let rest = padded[range.upperBound...].trimming(" ")
             if !rest.isEmpty { return rest }
         }
         return nil
@@ -251,6 +251,7 @@ struct Phrase {
         return text
     }
 
+    /// Whether any of `words` appears in `text` as whole words.
     private static func has(_ text: String, _ words: [String]) -> Bool {
         words.contains { " \(text) ".contains(" \($0) ") }
     }
@@ -269,14 +270,14 @@ struct Phrase {
     ]
 }
 
-extension String {
-    /// The word without quotes around it.
-    fileprivate var trimmingQuotes: String { trimmingCharacters(in: "'") }
-
-    fileprivate func trimmingCharacters(in set: Character) -> String {
-        String(drop { $0 == set }.reversed().drop { $0 == set }.reversed())
+extension StringProtocol {
+    /// The text without `character` at either end.
+    fileprivate func trimming(_ character: Character) -> String {
+        String(drop { $0 == character }.reversed().drop { $0 == character }.reversed())
     }
+}
 
+extension String {
     /// Whether one insertion, deletion, substitution or swap of neighbours turns this into `other`.
     func isOneEditFrom(_ other: String) -> Bool {
         let a = Array(self)
@@ -289,11 +290,5 @@ extension String {
             return i + 1 < a.count && a[i] == b[i + 1] && a[i + 1] == b[i] && a[(i + 2)...] == b[(i + 2)...]
         }
         return a.count > b.count ? a[(i + 1)...] == b[i...] : a[i...] == b[(i + 1)...]
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingCharacters(in set: Character) -> String {
-        String(drop { $0 == set }.reversed().drop { $0 == set }.reversed())
     }
 }

@@ -74,9 +74,9 @@ struct RankedSearch {
         return (try rows.map(Book.init(row:)), try rows.first?.int("total") ?? 0)
     }
 
-    /// Letters and digits of the first `maxWords` words, lower case, single spaces.
-    static func clean(_ text: String) -> String {
-        text.lowercased().map { $0.isLetter || $0.isNumber ? $0 : " " }.split(separator: " ").prefix(maxWords)
+    /// Letters and digits of the first `limit` words, lower case, single spaces.
+    static func clean(_ text: String, limit: Int = maxWords) -> String {
+        text.lowercased().map { $0.isLetter || $0.isNumber ? $0 : " " }.split(separator: " ").prefix(limit)
             .map { String($0) }.joined(separator: " ")
     }
 }
