@@ -33,6 +33,32 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Calls `body` with the C socket address of this address and `port` (the inverse of
+    /// `init(socketAddress:)`).
+    package func withSocketAddress<R>(port: Int, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        if isIPv6 {
+            var socketAddress = sockaddr_in6()
+            socketAddress.sin6_family = sa_family_t(AF_INET6)
+            socketAddress.sin6_port = UInt16(port).bigEndian
+            withUnsafeMutableBytes(of: &socketAddress.sin6_addr) { $0.copyBytes(from: bytes) }
+            return Self.passing(&socketAddress, body)
+        }
+        var socketAddress = sockaddr_in()
+        socketAddress.sin_family = sa_family_t(AF_INET)
+        socketAddress.sin_port = UInt16(port).bigEndian
+        withUnsafeMutableBytes(of: &socketAddress.sin_addr) { $0.copyBytes(from: bytes) }
+        return Self.passing(&socketAddress, body)
+    }
+
+    /// Calls `body` with a family's socket address seen as a `sockaddr`, and its length.
+    private static func passing<Family, R>(
+        _ socketAddress: inout Family, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R
+    ) -> R {
+        withUnsafePointer(to: &socketAddress) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<Family>.size)) }
+        }
+    }
+
     /// Whether this is an IPv6 address.
     public var isIPv6: Bool { bytes.count == 16 }
 

@@ -22,7 +22,7 @@ final class Socket {
             family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw .io("socket: \(errorText())") }
         let socket = Socket(descriptor: descriptor)
-        let started = withSocketAddress(address, port: port) { pointer, length in Glibc.connect(descriptor, pointer, length) }
+        let started = address.withSocketAddress(port: port) { pointer, length in Glibc.connect(descriptor, pointer, length) }
         if started != 0 {
             guard errno == EINPROGRESS || errno == EINTR else { throw .connect("\(address): \(errorText())") }
             guard try socket.wait(for: Int16(POLLOUT), deadline: deadline) else { throw .timedOut(phase: "connecting") }
@@ -73,28 +73,6 @@ final class Socket {
             let ready = poll(&entry, 1, Int32(remaining))
             if ready > 0 { return true }  // readiness or an error: the next call reports which
             if ready < 0 && errno != EINTR { throw .io("poll: \(errorText())") }
-        }
-    }
-
-    /// Calls `body` with the C socket address of `address`:`port`.
-    private static func withSocketAddress<R>(
-        _ address: IPAddress, port: Int, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R
-    ) -> R {
-        if address.isIPv6 {
-            var socketAddress = sockaddr_in6()
-            socketAddress.sin6_family = sa_family_t(AF_INET6)
-            socketAddress.sin6_port = UInt16(port).bigEndian
-            withUnsafeMutableBytes(of: &socketAddress.sin6_addr) { $0.copyBytes(from: address.bytes) }
-            return withUnsafePointer(to: &socketAddress) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-            }
-        }
-        var socketAddress = sockaddr_in()
-        socketAddress.sin_family = sa_family_t(AF_INET)
-        socketAddress.sin_port = UInt16(port).bigEndian
-        withUnsafeMutableBytes(of: &socketAddress.sin_addr) { $0.copyBytes(from: address.bytes) }
-        return withUnsafePointer(to: &socketAddress) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
     }
 

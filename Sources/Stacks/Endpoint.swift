@@ -120,23 +120,25 @@ public struct Endpoint: Sendable {
         _ scope: Scope?, query: Set<String> = [], credentialScope: Scope? = nil, body: Body.Type, ifEmpty: Body? = nil,
         _ handle: @escaping @Sendable (Request, RequestContext, Body) throws -> Response
     ) {
-        self.init(scope, query: query, credentialScope: credentialScope, bodyName: String(describing: Body.self)) {
-            request, context in
-            let decoded: Body
-            if let ifEmpty, request.body.isEmpty { decoded = ifEmpty } else { decoded = try request.decode(Body.self) }
-            return try handle(request, context, decoded)
-        }
+        self.init(
+            scope, query: query, credentialScope: credentialScope, body: body, ifEmpty: ifEmpty,
+            staged: { request, context, decoded in { try handle(request, context, decoded) } })
     }
 
     /// Wraps a two-stage handler that takes a JSON body of type `Body`, decoded strictly in the first
     /// stage: `prepare` runs outside any transaction and returns the stage that runs inside one.
     init<Body: RequestBody>(
-        _ scope: Scope?, body: Body.Type,
+        _ scope: Scope?, query: Set<String> = [], credentialScope: Scope? = nil, body: Body.Type, ifEmpty: Body? = nil,
         staged prepare: @escaping @Sendable (Request, RequestContext, Body) throws -> Finish
     ) {
         self.init(
-            scope, query: [], scopedParameters: [:], credentialScope: nil, bodyName: String(describing: Body.self),
-            keepsReplies: true, staged: { request, context in try prepare(request, context, try request.decode(Body.self)) })
+            scope, query: query, scopedParameters: [:], credentialScope: credentialScope,
+            bodyName: String(describing: Body.self), keepsReplies: true,
+            staged: { request, context in
+                let decoded: Body
+                if let ifEmpty, request.body.isEmpty { decoded = ifEmpty } else { decoded = try request.decode(Body.self) }
+                return try prepare(request, context, decoded)
+            })
     }
 
     /// The policy the route table declares, checked before the handler runs: only the accepted
