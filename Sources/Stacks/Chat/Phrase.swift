@@ -151,14 +151,28 @@ struct Phrase {
         return nil
     }
 
-    /// The message without the given phrases (longest first), as words.
+    /// The message's words without the given phrases: at each word, the longest phrase that
+    /// starts there is skipped. One pass over the words, whatever the number of phrases.
     func words(removing phrases: [String]) -> [String] {
-        var rest = padded
-        for phrase in phrases.sorted(by: { $0.count > $1.count }) {
-            rest = rest.replacingOccurrences(of: " \(phrase) ", with: " ")
-            rest = rest.replacingOccurrences(of: " \(phrase) ", with: " ")
+        let words = text.split(separator: " ")
+        var single = Set<Substring>()
+        var multiple: [[Substring]] = []
+        for phrase in phrases {
+            let parts = phrase.split(separator: " ")
+            if parts.count == 1 { single.insert(parts[0]) } else if parts.count > 1 { multiple.append(parts) }
         }
-        return rest.split(separator: " ").map(String.init)
+        multiple.sort { $0.count > $1.count }
+        var kept: [String] = []
+        var index = 0
+        while index < words.count {
+            if let phrase = multiple.first(where: { words[index...].starts(with: $0) }) {
+                index += phrase.count
+            } else {
+                if !single.contains(words[index]) { kept.append(String(words[index])) }
+                index += 1
+            }
+        }
+        return kept
     }
 
     static let ordinals: [(word: String, index: Int)] = [
@@ -280,6 +294,8 @@ extension StringProtocol {
 extension String {
     /// Whether one insertion, deletion, substitution or swap of neighbours turns this into `other`.
     func isOneEditFrom(_ other: String) -> Bool {
+        // Most pairs differ in length by more than one: told apart before any copying.
+        guard abs(count - other.count) <= 1 else { return false }
         let a = Array(self)
         let b = Array(other)
         guard abs(a.count - b.count) <= 1, a != b else { return false }
