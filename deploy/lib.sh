@@ -26,6 +26,7 @@ JWT_FILE=$STACKS_HOME/jwt_keys
 WEBHOOK_KEYS_FILE=$STACKS_HOME/webhook_keys
 NGINX_CONF=$STACKS_HOME/nginx.conf
 SITE_CONF=$STACKS_HOME/site.conf
+WWW_DIR=$STACKS_HOME/www
 DB_NAME=stacks
 DB_OWNER=stacks_owner
 WORKER_USER=www-data
