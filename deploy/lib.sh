@@ -63,16 +63,20 @@ ensure_packages() {
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# ensure_python_modules: pytest and requests for the end-to-end suite (apt for Debian's python3,
-# pip for any other python3 first on PATH).
+# ensure_python_modules: pytest and requests for the end-to-end suite, jsonschema (4.18 or later, with
+# referencing) and openapi-spec-validator for the OpenAPI document's tests. Debian's python3 gets
+# what Debian packages and the rest from PyPI (Debian 12 has no openapi-spec-validator nor referencing);
+# any other python3 first on PATH gets all of it from PyPI.
 ensure_python_modules() {
-  python3 -c 'import pytest, requests' 2>/dev/null && return 0
+  local check='import pytest, requests, jsonschema, referencing, openapi_spec_validator'
+  python3 -c "$check" 2>/dev/null && return 0
   if [ "$(command -v python3)" = /usr/bin/python3 ]; then
-    ensure_packages python3-pytest python3-requests
+    ensure_packages python3-pytest python3-requests python3-pip
+    python3 -m pip install -q --break-system-packages 'jsonschema>=4.18' referencing openapi-spec-validator
   else
-    python3 -m pip install -q pytest requests
+    python3 -m pip install -q pytest requests 'jsonschema>=4.18' referencing openapi-spec-validator
   fi
-  python3 -c 'import pytest, requests' || die "python3 cannot import pytest and requests"
+  python3 -c "$check" || die "python3 cannot import pytest, requests, jsonschema, referencing and openapi_spec_validator"
 }
 
 # A value that must be a positive integer (ports, worker counts).
