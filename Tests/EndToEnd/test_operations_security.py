@@ -264,7 +264,8 @@ def nginx_over_fake_pools(request):
             site = os.path.join(prefix, "site.conf")
             subprocess.run(["bash", "-c", '. "$0/deploy/lib.sh" && render "$0/nginx/stacks.conf" "$@"', ROOT, site,
                             f"RUN={prefix}", f"PORT={port}", f"LOG={prefix}", f"CGI_SCRIPT={prefix}/none",
-                            f"UPSTREAM_SERVERS={upstream}", f"MAX_BODY={max_body}"], check=True, timeout=30)
+                            f"UPSTREAM_SERVERS={upstream}", f"MAX_BODY={max_body}", f"WWW={prefix}",
+                            "AUTH_RATE=10", "AUTH_BURST=20"], check=True, timeout=30)
             temp_paths = "\n".join(f"    {name}_temp_path {prefix}/{name};" for name in
                                    ("client_body", "fastcgi", "proxy", "uwsgi", "scgi"))
             with open(os.path.join(prefix, "nginx.conf"), "w") as conf:
