@@ -63,15 +63,28 @@ ensure_packages() {
 }
 
 # ensure_python_modules: pytest and requests for the end-to-end suite (apt for Debian's python3,
-# pip for any other python3 first on PATH).
+# pip for any other python3 first on PATH), and schemathesis at the version the suite was written
+# for (pip; Debian has no package of it).
+SCHEMATHESIS_VERSION=4.32.5
 ensure_python_modules() {
-  python3 -c 'import pytest, requests' 2>/dev/null && return 0
-  if [ "$(command -v python3)" = /usr/bin/python3 ]; then
-    ensure_packages python3-pytest python3-requests
-  else
-    python3 -m pip install -q pytest requests
+  if ! python3 -c 'import pytest, requests' 2>/dev/null; then
+    if [ "$(command -v python3)" = /usr/bin/python3 ]; then
+      ensure_packages python3-pytest python3-requests
+    else
+      python3 -m pip install -q pytest requests
+    fi
+    python3 -c 'import pytest, requests' || die "python3 cannot import pytest and requests"
   fi
-  python3 -c 'import pytest, requests' || die "python3 cannot import pytest and requests"
+  local has_schemathesis="import sys, schemathesis; sys.exit(schemathesis.__version__ != '$SCHEMATHESIS_VERSION')"
+  python3 -c "$has_schemathesis" 2>/dev/null && return 0
+  say "installing schemathesis $SCHEMATHESIS_VERSION (pip)"
+  if [ "$(command -v python3)" = /usr/bin/python3 ]; then
+    ensure_packages python3-pip
+    python3 -m pip install -q --break-system-packages "schemathesis==$SCHEMATHESIS_VERSION"
+  else
+    python3 -m pip install -q "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+  python3 -c "$has_schemathesis" || die "python3 cannot import schemathesis $SCHEMATHESIS_VERSION"
 }
 
 # A value that must be a positive integer (ports, worker counts).
