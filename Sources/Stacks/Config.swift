@@ -102,7 +102,7 @@ public struct Config: Sendable, Equatable {
     /// Names the deploy scripts read; the worker accepts them and ignores them.
     static let deploymentNames: Set<String> = [
         "STACKS_HOME", "STACKS_PORT", "STACKS_PG_PORT", "STACKS_WORKERS", "STACKS_BIN", "STACKS_MODE",
-        "STACKS_APP_ROLE", "STACKS_RUNNERS",
+        "STACKS_APP_ROLE", "STACKS_RUNNERS", "STACKS_AUTH_RATE",
     ]
 
     /// Reads and validates the configuration from an environment dictionary.
