@@ -7,9 +7,10 @@ carry a marker; the fuzzer acts as the reader and no response to it may hold the
 email. A librarian's pass covers the admin operations. Every request of the reader aimed at the
 owner's ids is a 404 and changes nothing.
 
-In the pooled mode each operation gets STACKS_SCHEMATHESIS_EXAMPLES cases (25 by default) in each
-phase, in the recycled and cgi modes 3 (a smoke run); the figures go to $STACKS_HOME/log/schemathesis.txt,
-which deploy/test prints in its summary.
+In the pooled mode each operation gets STACKS_SCHEMATHESIS_EXAMPLES generated cases (25 by
+default) besides the coverage phase's fixed set; the recycled and cgi modes run a smoke pass of 3,
+without the coverage phase. The figures go to $STACKS_HOME/log/schemathesis.txt, which deploy/test
+prints in its summary, and to pytest's terminal summary.
 """
 import os
 import re
@@ -24,6 +25,8 @@ from conftest import API, BASE_URL, MODE, admin_sql, assert_problem, make_librar
 FULL = MODE == "pooled"
 EXAMPLES = int(os.environ.get("STACKS_SCHEMATHESIS_EXAMPLES", "25" if FULL else "3"))
 STEPS = 10 if FULL else 4
+# The coverage phase (boundaries and every kind of invalid value, a fixed set) in the pooled mode.
+PHASES = ("examples", "coverage", "fuzzing") if FULL else ("examples", "fuzzing")
 
 # Operations only a librarian may use (or whose parameters only a librarian may set), and the reads
 # of the resources they make, for the links between them.
@@ -51,10 +54,11 @@ def unique_isbn():
     return digits + str(check)
 
 
-def new_book(admin, title, copies):
+def new_book(admin, title, copies, made):
     response = admin.post("/api/books", json={"title": title, "author": "Schemathesis Sandbox", "isbn": unique_isbn(),
                                               "year": 2026, "copies": copies})
     assert response.status_code == 201, response.text
+    made.add(response.json()["data"]["id"])
     return response.json()["data"]["id"]
 
 
@@ -63,8 +67,8 @@ class Owner:
 
 
 @pytest.fixture(scope="module")
-def created_books():
-    """The books the runs made (POST /api/books), removed at the end."""
+def made_books():
+    """The books this module and its runs made, removed at the end."""
     return set()
 
 
@@ -78,9 +82,9 @@ def librarian():
 
 
 @pytest.fixture(scope="module")
-def sandbox(librarian, owner):
+def sandbox(librarian, owner, made_books):
     """A book the run may write to; every book and copy that exists now is left alone."""
-    book = new_book(librarian.api, "Fuzzing Sandbox", 2)
+    book = new_book(librarian.api, "Fuzzing Sandbox", 2, made_books)
     barcode = librarian.api.get(f"/api/books/{book}/items").json()["data"][0]["barcode"]
     protected = {int(row) for row in admin_sql("SELECT id FROM books")} - {book}
     barcodes = set(admin_sql("SELECT barcode FROM items")) - {barcode}
@@ -88,7 +92,7 @@ def sandbox(librarian, owner):
 
 
 @pytest.fixture(scope="module")
-def owner(librarian):
+def owner(librarian, made_books):
     """Member A: a loan, a waiting hold, a notice (of a hold captured at once), a conversation, a
     labelled key and preferences, the marker in each that has text."""
     marker = "mk" + uuid.uuid4().hex[:16]
@@ -97,12 +101,12 @@ def owner(librarian):
     a.marker, a.email = marker, email
     key = new_key(email, password, label=f"key {marker}")
     a.api, a.key_id = API(BASE_URL, key["api_key"]), key["key_id"]
-    loan = a.api.post(f"/api/books/{new_book(librarian.api, 'Owner Loan', 1)}/borrow", json={"borrower_name": f"Borrower {marker}"})
+    loan = a.api.post(f"/api/books/{new_book(librarian.api, 'Owner Loan', 1, made_books)}/borrow", json={"borrower_name": f"Borrower {marker}"})
     assert loan.status_code == 201, loan.text
     a.loan_id = loan.json()["data"]["id"]
-    captured = a.api.post(f"/api/books/{new_book(librarian.api, 'Owner Notice', 1)}/holds")
+    captured = a.api.post(f"/api/books/{new_book(librarian.api, 'Owner Notice', 1, made_books)}/holds")
     assert captured.status_code == 201, captured.text
-    wanted = new_book(librarian.api, "Owner Hold", 1)
+    wanted = new_book(librarian.api, "Owner Hold", 1, made_books)
     assert librarian.api.post(f"/api/books/{wanted}/borrow").status_code == 201
     hold = a.api.post(f"/api/books/{wanted}/holds")
     assert hold.status_code == 201 and hold.json()["data"]["status"] == "waiting", hold.text
@@ -115,8 +119,7 @@ def owner(librarian):
     a.notice_id = wait_for(lambda: [n["id"] for n in a.api.get("/api/notices").json()["data"]], 30, "the owner's hold notice")[0]
     a.state = owner_state(a)
     yield a
-    a.api.post(f"/api/borrows/{a.loan_id}/return")
-    a.api.request("DELETE", f"/api/holds/{a.hold_id}")
+    give_back(a.api)
 
 
 def owner_state(a):
@@ -129,52 +132,62 @@ def owner_state(a):
             "notice": notice["read_at"], "preferences": get("/api/preferences")}
 
 
+def give_back(api):
+    """Returns the member's loans and cancels its open holds."""
+    for loan in api.get("/api/borrows?status=active&limit=100").json()["data"]:
+        api.post(f"/api/borrows/{loan['id']}/return")
+    for hold in api.get("/api/holds?limit=100").json()["data"]:
+        if hold["status"] in ("waiting", "awaiting_pickup"):
+            api.request("DELETE", f"/api/holds/{hold['id']}")
+
+
 @pytest.fixture(scope="module")
 def reader():
+    """Member B, as whom the fuzzer runs, with API keys."""
     email, password = register(unique_email("fuzz-reader"))
     return contract.Member(BASE_URL, email, password)
 
 
+@pytest.fixture(scope="module")
+def token_reader():
+    """Another member for the stateful pass, with access tokens (logout is in its sequences)."""
+    email, password = register(unique_email("fuzz-stateful"))
+    return contract.Member(BASE_URL, email, password, kind="access_token")
+
+
 @pytest.fixture(scope="module", autouse=True)
-def cleanup(librarian, reader, created_books):
-    """Afterwards: the run's members return their loans and cancel their holds, and the books the
-    run made are removed, so the catalog is as it was for the tests and modes that follow."""
+def cleanup(librarian, reader, token_reader, made_books):
+    """Afterwards: the run's members return their loans and cancel their holds, and every book
+    this module made is removed, so the catalog is as it was for the tests and modes that follow."""
     yield
-    for member in (reader, librarian):
-        api = API(BASE_URL, member.mint())
-        for loan in api.get("/api/borrows?status=active&limit=100").json()["data"]:
-            api.post(f"/api/borrows/{loan['id']}/return")
-        for hold in api.get("/api/holds?limit=100").json()["data"]:
-            if hold["status"] in ("waiting", "awaiting_pickup"):
-                api.request("DELETE", f"/api/holds/{hold['id']}")
-    for book in sorted(created_books):
+    for member in (reader, token_reader, librarian):
+        give_back(API(BASE_URL, member.mint()))
+    for book in sorted(made_books):
         response = librarian.api.request("DELETE", f"/api/books/{book}")
         assert response.status_code in (204, 404), response.text
 
 
-def test_every_operation_as_a_member_finds_nothing(owner, reader, sandbox, created_books):
+def test_every_operation_as_a_member_finds_nothing(owner, reader, sandbox, made_books):
     outcome = contract.run("member", BASE_URL, reader, sandbox, forbidden=(owner.marker, owner.email),
-                           max_examples=EXAMPLES)
-    created_books.update(outcome.created_books)
+                           phases=PHASES, max_examples=EXAMPLES)
+    made_books.update(outcome.created_books)
     report(outcome)
 
 
-def test_stateful_sequences_as_a_member_with_access_tokens_find_nothing(owner, sandbox, created_books):
-    email, password = register(unique_email("fuzz-stateful"))
-    member = contract.Member(BASE_URL, email, password, kind="access_token")
-    outcome = contract.run("stateful", BASE_URL, member, sandbox, forbidden=(owner.marker, owner.email),
+def test_stateful_sequences_as_a_member_with_access_tokens_find_nothing(owner, token_reader, sandbox, made_books):
+    outcome = contract.run("stateful", BASE_URL, token_reader, sandbox, forbidden=(owner.marker, owner.email),
                            phases=("stateful",), max_examples=EXAMPLES, max_steps=STEPS)
-    created_books.update(outcome.created_books)
+    made_books.update(outcome.created_books)
     report(outcome)
 
 
-def test_the_admin_operations_as_a_librarian_find_nothing(owner, librarian, sandbox, created_books):
+def test_the_admin_operations_as_a_librarian_find_nothing(owner, librarian, sandbox, made_books):
     unlisted = set(contract.scoped_operations(contract.document(BASE_URL), "admin")) - set(ADMIN_OPERATIONS)
     assert not unlisted, f"operations that need the admin scope, missing from ADMIN_OPERATIONS: {sorted(unlisted)}"
     outcome = contract.run("librarian", BASE_URL, librarian, sandbox, max_examples=EXAMPLES,
-                           phases=("examples", "coverage", "fuzzing", "stateful"), max_steps=STEPS,
+                           phases=PHASES + ("stateful",), max_steps=STEPS,
                            operations=ADMIN_OPERATIONS)
-    created_books.update(outcome.created_books)
+    made_books.update(outcome.created_books)
     report(outcome)
     assert owner_state(owner)["loan"]["status"] == "active"
 
