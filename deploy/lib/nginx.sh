@@ -30,7 +30,7 @@ render_nginx() {
   check_number STACKS_AUTH_RATE "$rate"
   render "$STACKS_ROOT/nginx/stacks.conf" "$SITE_CONF" \
     "RUN=$RUN_DIR" "PORT=$STACKS_PORT" "LOG=$LOG_DIR" "CGI_SCRIPT=$STACKS_BIN" "UPSTREAM_SERVERS=$upstream" \
-    "MAX_BODY=${STACKS_MAX_BODY:-1048576}" "WWW=$STACKS_HOME/www" "AUTH_RATE=$rate" "AUTH_BURST=$((2 * rate))"
+    "MAX_BODY=${STACKS_MAX_BODY:-1048576}" "WWW=$WWW_DIR" "AUTH_RATE=$rate" "AUTH_BURST=$((2 * rate))"
   render "$STACKS_ROOT/nginx/main.conf" "$NGINX_CONF" \
     "USER=$WORKER_USER" "RUN=$RUN_DIR" "LOG=$LOG_DIR" "HOME=$STACKS_HOME" "SITE=$SITE_CONF"
 }
@@ -62,6 +62,15 @@ docs_install() {
   fi
   [ -d "$static/docs" ] && install -m 0644 "$STACKS_ROOT"/nginx/docs/* "$static/docs/"
   return 0
+}
+
+# publish_www: the OpenAPI document, copied into $WWW_DIR (readable by nginx's workers), which nginx
+# serves at /api/openapi.json; replaced in one rename, so a request never reads half a file.
+publish_www() {
+  install -d -m 0755 "$WWW_DIR"
+  install -m 0644 "$STACKS_ROOT/docs/openapi.json" "$WWW_DIR/openapi.json.new"
+  mv -f "$WWW_DIR/openapi.json.new" "$WWW_DIR/openapi.json"
+  can_access "$WORKER_USER" -r "$WWW_DIR/openapi.json" || die "user $WORKER_USER cannot read $WWW_DIR/openapi.json"
 }
 
 nginx_cmd() { nginx -p "$STACKS_HOME/nginx/" -c "$NGINX_CONF" -e "$LOG_DIR/nginx-error.log" "$@"; }
