@@ -198,6 +198,16 @@ def test_the_document_path_allows_only_get_and_head():
     assert response.json()["type"] == "urn:stacks:problem:method-not-allowed"
 
 
+def test_nginx_refuses_trace_with_the_allow_of_the_route():
+    for path, allow in (("/api/books", "GET, HEAD, POST"), ("/api/chat/x", "POST, GET, HEAD, DELETE"),
+                        ("/api/auth/login", "POST")):
+        response = requests.request("TRACE", f"{BASE_URL}{path}", timeout=30)
+        assert response.status_code == 405
+        assert response.headers["Allow"] == allow, path
+        worker = requests.request("PUT", f"{BASE_URL}{path}", timeout=30)
+        assert worker.status_code == 405 and worker.headers["Allow"] == allow, path
+
+
 # --- real responses against the document's schemas -------------------------------------------------
 
 def response_schema(path, method, status, media_type="application/json"):

@@ -36,11 +36,11 @@ render_nginx() {
 }
 
 # The docs page at /api/docs/: Swagger UI's files from a pinned PyPI package that ships them (no CDN,
-# no Django: --no-deps), with nginx/docs/ beside them, in $STACKS_HOME/www/docs. Fetched once per pin;
+# no Django: --no-deps), with nginx/docs/ beside them, in $WWW_DIR/docs. Fetched once per pin;
 # without PyPI the API runs all the same and /api/docs/ is a 404 until a later deploy/up fetches it.
 SWAGGER_UI_PACKAGE='drf-spectacular-sidecar==2026.10.1'
 docs_install() {
-  local static=$STACKS_HOME/www tmp dist
+  local static=$WWW_DIR tmp dist
   install -d -m 0755 "$static"
   if [ "$(cat "$static/docs.package" 2>/dev/null)" != "$SWAGGER_UI_PACKAGE" ]; then
     python3 -m pip --version >/dev/null 2>&1 || ensure_packages python3-pip
