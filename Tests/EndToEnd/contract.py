@@ -299,8 +299,6 @@ def configuration(base, *, phases, max_examples, max_steps=None, checks=None):
     # A stale If-Match is refused with 412 whatever its form: it depends on the resource's state.
     if "positive_data_acceptance" in data["checks"]:
         data["checks"]["positive_data_acceptance"]["expected-statuses"] = ["2xx", "3xx", "401", "403", "404", "409", "412", "429", "5xx"]
-    # nginx refuses TRACE itself, before any location, with a 405 that cannot name the path's methods.
-    data["phases"]["coverage"]["unexpected-methods"] = ["get", "put", "post", "delete", "options", "patch", "query"]
     if max_steps and "stateful" in phases:
         data["phases"]["stateful"]["max-steps"] = max_steps
     return SchemathesisConfig.from_dict(data)
