@@ -77,6 +77,7 @@ class Outcome:
     errors: list
     reauths: int
     seconds: float
+    created_books: set = field(default_factory=set)
 
     def line(self):
         return (f"schemathesis {self.label}: {self.operations} operations ({self.tested} tested), {self.cases} cases, "
@@ -151,7 +152,14 @@ SEMANTIC_REFUSALS = [
 
 @schemathesis.hook
 def filter_failure(context, failure, case, response):
-    """Keeps every failure except "schema-valid request rejected" for one of SEMANTIC_REFUSALS."""
+    """Keeps every failure except "schema-valid request rejected" for one of SEMANTIC_REFUSALS, and
+    a cancelled hold read back after its DELETE (which cancels it and keeps it as history: the
+    document links DELETE /api/holds/{id} to GET /api/holds/{id} for that)."""
+    if type(failure).__name__ == "UseAfterFree" and case.operation.path == "/api/holds/{id}":
+        try:
+            return response.json()["data"]["status"] != "cancelled"
+        except (ValueError, KeyError, TypeError):
+            return True
     if type(failure).__name__ != "RejectedPositiveData" or response.status_code not in (400, 422):
         return True
     try:
@@ -183,7 +191,7 @@ def _integer(value):
         return None
 
 
-IDEMPOTENCY_HEADERS = ("Idempotency-Key", "X-Idempotency-Key")
+IDEMPOTENCY_HEADERS = ("idempotency-key", "x-idempotency-key")
 VALID_KEY = re.compile(r"[ -~]{1,255}")
 
 
@@ -211,7 +219,7 @@ def _own_idempotency_key(case):
     used, the same in both headers: a key reused for another request is a 422, and two different
     keys a 400, by design, which no schema can say. An invalid key is sent as drawn."""
     headers = case.headers or {}
-    present = [name for name in headers if name.lower() in ("idempotency-key", "x-idempotency-key")]
+    present = [name for name in headers if name.lower() in IDEMPOTENCY_HEADERS]
     if present and all(isinstance(headers[name], str) and VALID_KEY.fullmatch(headers[name]) for name in present):
         fresh = "fuzz-" + uuid.uuid4().hex
         case.headers = {**headers, **{name: fresh for name in present}}
@@ -278,13 +286,16 @@ def load(base, config):
     return schemathesis.openapi.from_dict(document(base), config=config)
 
 
+# Every built-in check is on by schemathesis's default (also missing_required_header, unsupported_method,
+# allow_header_conformance); these are named so that no change of default turns one of them off.
 CHECKS = ["not_a_server_error", "status_code_conformance", "content_type_conformance", "response_headers_conformance",
           "response_schema_conformance", "negative_data_rejection", "positive_data_acceptance", "ignored_auth",
           "use_after_free", "ensure_resource_availability"]
 
 
 def configuration(base, *, phases, max_examples, max_steps=None, checks=None):
-    """The schemathesis configuration of a run: a fixed seed, no example database, every check."""
+    """The schemathesis configuration of a run: a fixed seed, no example database, every check
+    (or only `checks`, to hunt for one kind of failure)."""
     data = {
         "seed": SEED,
         "base-url": base,
@@ -313,8 +324,6 @@ def run(label, base, member, sandbox, *, forbidden=(), phases=("examples", "cove
         missing = set(operations) - set(operation_names(schema.raw_schema))
         assert not missing, f"the document lacks {sorted(missing)}"
         schema = schema.include(name=list(operations))
-    provider = member
-
     def kind(case, context):
         return "access_token" if _jwt_only(context.operation) else member.kind
 
@@ -323,7 +332,7 @@ def run(label, base, member, sandbox, *, forbidden=(), phases=("examples", "cove
         refused (the fuzzer logged out or revoked it)."""
 
         def get(self, case, context):
-            return provider.mint(kind(case, context))
+            return member.mint(kind(case, context))
 
         def set(self, case, data, context):
             case.headers = case.headers or {}
@@ -355,7 +364,5 @@ def run(label, base, member, sandbox, *, forbidden=(), phases=("examples", "cove
                     answer = f"\n-> {group.response.status_code} {(group.response.text or '')[:300]}"
                 failures.append(f"{operation}: {failure.title}\n{failure.message}\n{group.code_sample or ''}{answer}")
     operations_count = len([result for result in schema.get_all_operations()])
-    outcome = Outcome(label, operations_count, len(statistic.tested_operations), statistic.total_cases, failures, errors,
-                      reauths, time.time() - start)
-    outcome.created_books = state.created_books
-    return outcome
+    return Outcome(label, operations_count, len(statistic.tested_operations), statistic.total_cases, failures, errors,
+                   reauths, time.time() - start, state.created_books)
