@@ -64,19 +64,24 @@ ensure_packages() {
 }
 
 # ensure_python_modules: pytest and requests for the end-to-end suite, jsonschema (4.18 or later, with
-# referencing) and openapi-spec-validator for the OpenAPI document's tests. Debian's python3 gets
-# what Debian packages and the rest from PyPI (Debian 12 has no openapi-spec-validator nor referencing);
-# any other python3 first on PATH gets all of it from PyPI.
+# referencing) and openapi-spec-validator for the OpenAPI document's tests, and schemathesis at the
+# version the contract fuzzing was written for. Debian's python3 gets what Debian packages and the rest
+# from PyPI (Debian 12 has no openapi-spec-validator, referencing nor schemathesis); any other python3
+# first on PATH gets all of it from PyPI.
+SCHEMATHESIS_VERSION=4.32.5
 ensure_python_modules() {
   local check='import pytest, requests, jsonschema, referencing, openapi_spec_validator'
-  python3 -c "$check" 2>/dev/null && return 0
+  local pinned="import sys, schemathesis; sys.exit(schemathesis.__version__ != '$SCHEMATHESIS_VERSION')"
+  python3 -c "$check" 2>/dev/null && python3 -c "$pinned" 2>/dev/null && return 0
+  local from_pypi=('jsonschema>=4.18' referencing openapi-spec-validator "schemathesis==$SCHEMATHESIS_VERSION")
   if [ "$(command -v python3)" = /usr/bin/python3 ]; then
     ensure_packages python3-pytest python3-requests python3-pip
-    python3 -m pip install -q --break-system-packages 'jsonschema>=4.18' referencing openapi-spec-validator
+    python3 -m pip install -q --break-system-packages "${from_pypi[@]}"
   else
-    python3 -m pip install -q pytest requests 'jsonschema>=4.18' referencing openapi-spec-validator
+    python3 -m pip install -q pytest requests "${from_pypi[@]}"
   fi
   python3 -c "$check" || die "python3 cannot import pytest, requests, jsonschema, referencing and openapi_spec_validator"
+  python3 -c "$pinned" || die "python3 cannot import schemathesis $SCHEMATHESIS_VERSION"
 }
 
 # A value that must be a positive integer (ports, worker counts).

@@ -51,7 +51,7 @@ struct PreferencesPatch: RequestBody {
             if let problem = WebhookURL.formProblem(url) {
                 errors.append(FieldError(pointer: "/webhook_url", detail: problem))
             } else {
-                next.webhookURL = url
+                next.webhookURL = WebhookURL.canonical(url)
             }
         case _?: errors.append(FieldError(pointer: "/webhook_url", detail: "must be an http or https URL or null"))
         }
