@@ -16,6 +16,12 @@ public struct JWTKey: Sendable, Equatable {
     public let id: String
     /// The HMAC secret bytes.
     public let secret: [UInt8]
+
+    /// Makes a key from its id and secret bytes.
+    package init(id: String, secret: [UInt8]) {
+        self.id = id
+        self.secret = secret
+    }
 }
 
 /// A key that seals stored webhook secrets, with its id (kept next to what it sealed).
