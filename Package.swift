@@ -1,8 +1,9 @@
 // swift-tools-version:6.0
 // Stacks: a stateless library-management REST API served by FastCGI workers.
-// Layers are modules and imports point down: C bindings → HTTP/FastCGI/Postgres/Crypto/Addresses/Outbound/PlainHTTP →
+// Layers are modules and imports point down: C bindings → HTTP/FastCGI/Postgres/Crypto/Addresses/Outbound/PlainHTTP/StacksWire →
 // Stacks → stacks-fcgi, stacks-jobs, stacks-fuzz. Only stacks-jobs links libcurl (Outbound): the workers stay light to start, and
-// reach a model server through PlainHTTP (POSIX sockets, plain http only).
+// reach a model server through PlainHTTP (POSIX sockets, plain http only). StacksWire holds the API's JSON
+// shapes, for the server and its clients.
 import PackageDescription
 
 let package = Package(
@@ -25,11 +26,13 @@ let package = Package(
         .target(name: "Addresses"),
         .target(name: "Outbound", dependencies: ["CCurl", "Addresses"]),
         .target(name: "PlainHTTP", dependencies: ["Addresses"]),
-        .target(name: "Stacks", dependencies: ["HTTP", "Postgres", "Crypto", "Addresses", "PlainHTTP"]),
+        .target(name: "StacksWire"),
+        .target(name: "Stacks", dependencies: ["HTTP", "Postgres", "Crypto", "Addresses", "PlainHTTP", "StacksWire"]),
         .executableTarget(name: "stacks-fcgi", dependencies: ["Stacks", "FastCGI", "HTTP", "Postgres", "Crypto"]),
         .executableTarget(name: "stacks-jobs", dependencies: ["Stacks", "Postgres", "Outbound"]),
         // The fuzz targets of our parsers (deploy/fuzz); a normal build replays their corpus, Tests/Fuzz/corpus.
-        .executableTarget(name: "stacks-fuzz", dependencies: ["CLibFuzzer", "Stacks", "FastCGI", "HTTP", "Crypto"]),
+        .executableTarget(
+            name: "stacks-fuzz", dependencies: ["CLibFuzzer", "Stacks", "StacksWire", "FastCGI", "HTTP", "Crypto"]),
 
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "HTTP"]),
@@ -37,7 +40,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
         .testTarget(name: "OutboundTests", dependencies: ["Outbound", "Addresses"]),
         .testTarget(name: "PlainHTTPTests", dependencies: ["PlainHTTP"]),
-        .testTarget(name: "StacksTests", dependencies: ["Stacks", "HTTP", "Postgres", "Crypto", "Outbound"]),
+        .testTarget(name: "StacksTests", dependencies: ["Stacks", "StacksWire", "HTTP", "Postgres", "Crypto", "Outbound"]),
         .testTarget(name: "FuzzTests", dependencies: ["stacks-fuzz"], path: "Tests/Fuzz", exclude: ["corpus"]),
     ],
     swiftLanguageModes: [.v6]

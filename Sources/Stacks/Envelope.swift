@@ -1,6 +1,8 @@
-// The API's success envelope `{success: true, data, message}` (and `meta` for lists), the shape
-// the original demo's client reads. It belongs to this application, not to the HTTP layer.
+// Responses in the API's success envelope (StacksWire's `Envelope`, `{success: true, data, message}`
+// and `meta` for lists), the shape the original demo's client reads. It belongs to this
+// application, not to the HTTP layer.
 import HTTP
+import StacksWire
 
 extension Response {
     /// The success envelope `{success: true, data, message}` (and `meta` for lists) as JSON.
@@ -31,43 +33,12 @@ extension Response {
     }
 }
 
-/// Pagination facts of a list response.
-struct PageMeta: Sendable, JSONWritable, Equatable {
-    /// The opaque cursor of the next page, or nil on the last page.
-    let nextCursor: String?
-    /// The page size used.
-    let limit: Int
-
-    /// Makes list metadata.
-    init(nextCursor: String?, limit: Int) {
-        self.nextCursor = nextCursor
-        self.limit = limit
-    }
-
-    private enum CodingKeys: String, CodingKey {
-        case nextCursor = "next_cursor"
-        case limit
-    }
-
-    /// Encodes `next_cursor` as null on the last page rather than leaving it out.
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(nextCursor, forKey: .nextCursor)
-        try container.encode(limit, forKey: .limit)
-    }
-
+extension PageMeta: JSONWritable {
     /// Writes `{limit, next_cursor}`, the cursor null on the last page.
-    func write(to json: inout JSONWriter) {
+    public func write(to json: inout JSONWriter) {
         json.object { json in
             json.field("limit", limit)
             json.field("next_cursor", nextCursor)
         }
     }
-}
-
-private struct Envelope<Data: Encodable>: Encodable {
-    let success = true
-    let data: Data
-    let message: String
-    let meta: PageMeta?
 }

@@ -1,6 +1,7 @@
 // Keyset pages over one integer key (loan ids, conversation ids, message numbers): reading the
 // position from the cursor, and answering with `meta.next_cursor` and `Link: rel="next"`.
 import HTTP
+import StacksWire
 
 /// Paging over a single integer key, bound to a sort name and a filter.
 struct KeyPaging {

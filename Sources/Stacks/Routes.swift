@@ -3,6 +3,7 @@
 // scope a credential sent to a public endpoint must carry — and the handler. The app checks the
 // policy before the handler runs; scopes are declared here and nowhere else.
 import HTTP
+import StacksWire
 
 /// Builds the API's router.
 package enum Routes {

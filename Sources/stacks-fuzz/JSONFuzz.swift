@@ -4,6 +4,7 @@
 import Foundation
 import HTTP
 import Stacks
+import StacksWire
 
 /// Request bodies → the endpoints' body types, with their invariants.
 enum JSONFuzz {

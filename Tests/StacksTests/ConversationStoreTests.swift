@@ -2,6 +2,7 @@
 // librarian answers from that part exactly as from the whole conversation.
 import Foundation
 import Postgres
+import StacksWire
 import Testing
 
 @testable import Stacks

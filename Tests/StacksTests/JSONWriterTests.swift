@@ -1,6 +1,7 @@
 // Every type that writes its own JSON against Foundation's encoder of its Encodable form: the same
 // bytes, for ordinary values and for strings full of what JSON must escape.
 import Foundation
+import StacksWire
 import Testing
 
 @testable import HTTP

@@ -1,6 +1,7 @@
 // The librarian in process, through the Assistant seam, with library tools that record what
 // they were asked to do: only a command borrows or returns; a question or a mention is answered.
 import HTTP
+import StacksWire
 import Testing
 
 @testable import Stacks

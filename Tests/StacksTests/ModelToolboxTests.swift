@@ -2,6 +2,7 @@
 // the test if anything is changed, proposals checked and turned into questions with a pending
 // action, the books a reply is about, the prompt with its reference notes, and the final answer.
 import Foundation
+import StacksWire
 import Testing
 
 @testable import Stacks

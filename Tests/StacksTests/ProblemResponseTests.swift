@@ -2,6 +2,7 @@
 // success envelope. Both are the application's shapes, rendered by the Stacks module.
 import Foundation
 import HTTP
+import StacksWire
 import Testing
 
 @testable import Stacks

@@ -1,6 +1,8 @@
-// The request bodies of the auth endpoints and their validation (422 with pointers).
+// The request bodies of the auth endpoints (register here, the others shared in StacksWire) and
+// their validation (422 with pointers).
 import Foundation
 import HTTP
+import StacksWire
 
 /// `POST /api/auth/register`.
 struct RegisterBody: RequestBody {
@@ -20,20 +22,14 @@ struct RegisterBody: RequestBody {
     }
 }
 
-/// `POST /api/auth/login`.
-struct LoginBody: RequestBody {
-    let email: String
-    let password: String
-    static let fields: Set<String> = ["email", "password"]
+extension LoginBody: RequestBody {
+    /// The fields a login may name.
+    package static let fields: Set<String> = ["email", "password"]
 }
 
-/// `POST /api/auth/generate-key`.
-struct GenerateKeyBody: RequestBody {
-    let email: String
-    let password: String?
-    let label: String?
-    let scopes: [String]?
-    static let fields: Set<String> = ["email", "password", "label", "scopes"]
+extension GenerateKeyBody: RequestBody {
+    /// The fields a generate-key request may name.
+    package static let fields: Set<String> = ["email", "password", "label", "scopes"]
 
     /// The normalised email, label and requested scopes, or a 422.
     func validated() throws(Problem) -> (email: String, label: String?, scopes: Set<Scope>?) {
@@ -54,16 +50,12 @@ struct GenerateKeyBody: RequestBody {
     }
 }
 
-/// `POST /api/auth/refresh`.
-struct RefreshBody: RequestBody {
-    let refreshToken: String
-    static let fields: Set<String> = ["refresh_token"]
-    private enum CodingKeys: String, CodingKey { case refreshToken = "refresh_token" }
+extension RefreshBody: RequestBody {
+    /// The fields a refresh may name.
+    package static let fields: Set<String> = ["refresh_token"]
 }
 
-/// `POST /api/auth/logout` (the body is optional).
-struct LogoutBody: RequestBody {
-    var refreshToken: String?
-    static let fields: Set<String> = ["refresh_token"]
-    private enum CodingKeys: String, CodingKey { case refreshToken = "refresh_token" }
+extension LogoutBody: RequestBody {
+    /// The fields a logout may name.
+    package static let fields: Set<String> = ["refresh_token"]
 }

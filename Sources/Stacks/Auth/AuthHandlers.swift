@@ -4,6 +4,7 @@ import Crypto
 import Foundation
 import HTTP
 import Postgres
+import StacksWire
 
 /// Handlers of `/api/auth/…`.
 enum AuthHandlers {
@@ -177,20 +178,6 @@ enum AuthHandlers {
         var response = response
         response.headers.set("Cache-Control", "no-store")
         return response
-    }
-
-    private struct GeneratedKey: Encodable {
-        let apiKey: String
-        let email: String
-        let keyID: Int64
-        let prefix: String
-        let scopes: [String]
-        let label: String?
-        enum CodingKeys: String, CodingKey {
-            case apiKey = "api_key"
-            case email, prefix, scopes, label
-            case keyID = "key_id"
-        }
     }
 
     private struct Me: Encodable {

@@ -8,23 +8,7 @@ import Crypto
 import Foundation
 import HTTP
 import Postgres
-
-/// What login and refresh return.
-struct TokenPair: Encodable, Sendable {
-    let accessToken: String
-    let tokenType = "Bearer"
-    let expiresIn: Int
-    let refreshToken: String
-    let scope: String
-
-    private enum CodingKeys: String, CodingKey {
-        case accessToken = "access_token"
-        case tokenType = "token_type"
-        case expiresIn = "expires_in"
-        case refreshToken = "refresh_token"
-        case scope
-    }
-}
+import StacksWire
 
 /// Issues, rotates and revokes sessions.
 struct SessionStore {

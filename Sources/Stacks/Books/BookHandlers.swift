@@ -1,6 +1,7 @@
 // The catalog endpoints: list (filters, sort, keyset pages with a `Link` header), show (strong
 // ETag, 304), and the admin writes: create (201 + Location), update (If-Match → 412), delete.
 import HTTP
+import StacksWire
 
 /// Handlers of the catalog endpoints.
 enum BookHandlers {

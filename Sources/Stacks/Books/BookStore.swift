@@ -1,6 +1,7 @@
 // The catalog's SQL: one book by id, and a keyset-paginated, filtered, sorted page of books.
 // Every value travels as a bound parameter; only allow-listed column names enter the text.
 import Postgres
+import StacksWire
 
 /// Reads books from PostgreSQL.
 struct BookStore {

@@ -1,5 +1,6 @@
 // The assistant seam: a reply is computed from the conversation's stored history, the new
 // message and the library tools — nothing else. Other backends implement the same protocol.
+import StacksWire
 
 /// Who wrote a message.
 enum ChatRole: String, Sendable, Codable {

@@ -3,11 +3,11 @@
 // everything. A conversation holds at most STACKS_CHAT_MAX_MESSAGES messages. With a model
 // backend the reply is computed before that transaction (ChatHandlers+Model.swift).
 import HTTP
+import StacksWire
 
-/// `POST /api/chat/{id}` body.
-struct ChatBody: RequestBody {
-    let message: String
-    static let fields: Set<String> = ["message"]
+extension ChatBody: RequestBody {
+    /// The fields a chat turn may name.
+    package static let fields: Set<String> = ["message"]
 }
 
 /// Handlers of the conversation endpoints.
@@ -90,17 +90,6 @@ enum ChatHandlers {
             name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") })
         else { throw Problem.badRequest("A conversation id has 1 to 64 characters from A-Z, a-z, 0-9, '_' and '-'.") }
         return name
-    }
-
-    struct ChatReply: Encodable {
-        let conversationID: String
-        let messageID: Int
-        let response: String
-        enum CodingKeys: String, CodingKey {
-            case conversationID = "conversation_id"
-            case messageID = "message_id"
-            case response
-        }
     }
 }
 

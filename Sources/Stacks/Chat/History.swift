@@ -2,6 +2,7 @@
 // list, the book under discussion, and which book a reference in a new message points at. Each
 // answer comes from the first question, the latest reply that listed or pointed at a book, or the
 // latest reply that listed books, so those three messages give the same answers as all of them.
+import StacksWire
 
 /// The conversation so far, for resolving references.
 struct History {

@@ -2,6 +2,7 @@
 // phrasing dropped ("something on machine learning, any suggestions?" → "machine learning"), lists
 // ranked by relevance with availability and "N more", the next page on "more", a book's details,
 // its availability, and which book a message names ("have you got the pragmatic programmer?").
+import StacksWire
 
 extension Librarian {
     /// Words that are never part of an author's name or a subject.

@@ -1,5 +1,6 @@
 // The librarian's holds and notices: placing a hold on a book named or referred to, the member's
 // place in each queue, cancelling a hold, and the unread notices ("any news?").
+import StacksWire
 
 extension Librarian {
     /// Verbs that make a message a command to place a hold.

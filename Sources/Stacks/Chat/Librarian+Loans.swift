@@ -5,6 +5,7 @@
 // question or a mere mention ("when should I bring back the uml book?", "return policy?") is
 // answered and changes nothing.
 import Foundation
+import StacksWire
 
 extension Librarian {
     /// Verbs that make a message a command to borrow.

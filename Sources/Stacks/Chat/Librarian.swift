@@ -4,6 +4,7 @@
 // earlier replies. Only an explicit command naming or pointing at a book changes a loan or a hold
 // (Librarian+Actions.swift); a request that is not explicit is confirmed first, and a question
 // about it is answered. What the rules do not understand gets "I didn't understand", never a guess.
+import StacksWire
 
 /// The rule-based librarian.
 struct Librarian: Assistant {

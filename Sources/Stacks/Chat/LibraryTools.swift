@@ -1,6 +1,7 @@
 // The library tools over one connection and one member: borrowing, returning, renewing and holds
 // go through the same stores as the REST endpoints; searches rank by relevance (RankedSearch).
 import Postgres
+import StacksWire
 
 /// Library tools for one member on one connection (inside the request's transaction when it has one).
 struct DatabaseLibraryTools: LibraryTools {

@@ -4,6 +4,7 @@
 // ("robert martin" and "Robert C. Martin"). When nothing matches exactly, titles and authors
 // spelled alike are found by pg_trgm's word similarity ("teh pragmatic programer", "dikens").
 import Postgres
+import StacksWire
 
 /// Ranked catalog searches on one connection.
 struct RankedSearch {

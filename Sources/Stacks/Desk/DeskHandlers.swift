@@ -3,23 +3,16 @@
 // /api/desk/checkin` takes a copy back from whoever has it and gives it to the first waiting hold.
 import HTTP
 import Postgres
+import StacksWire
 
-/// `POST /api/desk/checkout` body.
-struct DeskCheckoutBody: RequestBody {
-    var barcode: String?
-    var memberEmail: String?
-    var days: Int?
-    static let fields: Set<String> = ["barcode", "member_email", "days"]
-    private enum CodingKeys: String, CodingKey {
-        case barcode, days
-        case memberEmail = "member_email"
-    }
+extension DeskCheckoutBody: RequestBody {
+    /// The fields a checkout may name.
+    package static let fields: Set<String> = ["barcode", "member_email", "days"]
 }
 
-/// `POST /api/desk/checkin` body.
-struct DeskCheckinBody: RequestBody {
-    var barcode: String?
-    static let fields: Set<String> = ["barcode"]
+extension DeskCheckinBody: RequestBody {
+    /// The fields a check-in may name.
+    package static let fields: Set<String> = ["barcode"]
 }
 
 /// What a check-in did: the loan it ended, where the copy is now, and the hold it went to.

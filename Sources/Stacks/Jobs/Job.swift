@@ -3,6 +3,7 @@
 import Foundation
 import HTTP
 import Postgres
+import StacksWire
 
 /// One unit of background work.
 struct Job: JSONWritable, Equatable, Sendable {

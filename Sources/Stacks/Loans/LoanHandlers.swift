@@ -1,22 +1,16 @@
 // `POST /api/books/{id}/borrow`, `GET /api/borrows`, `POST /api/borrows/{id}/return` and
 // `/renew`: the demo's borrow records, each answer rebuilt from the request and the database.
 import HTTP
+import StacksWire
 
-/// `POST /api/books/{id}/borrow` body; empty means all defaults.
-package struct BorrowBody: RequestBody {
-    package var borrowerName: String?
-    package var days: Int?
+extension BorrowBody: RequestBody {
+    /// The fields a borrow may name.
     package static let fields: Set<String> = ["borrower_name", "days"]
-    private enum CodingKeys: String, CodingKey {
-        case borrowerName = "borrower_name"
-        case days
-    }
 }
 
-/// `POST /api/borrows/{id}/renew` body; empty means the member's default loan period (14 days unless changed).
-struct RenewBody: RequestBody {
-    var days: Int?
-    static let fields: Set<String> = ["days"]
+extension RenewBody: RequestBody {
+    /// The fields a renewal may name.
+    package static let fields: Set<String> = ["days"]
 }
 
 /// Handlers of the loan endpoints.

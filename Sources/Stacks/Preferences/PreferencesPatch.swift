@@ -2,6 +2,7 @@
 // left out stays, `null` restores its default, and every value is checked here: a bad one is a
 // 400 naming the field by JSON Pointer, with every other bad field in the same answer.
 import HTTP
+import StacksWire
 
 /// The patch document, each field as sent (absent, null or a value of any JSON type).
 package struct PreferencesPatch: RequestBody {

@@ -4,6 +4,7 @@
 // arguments sent as an object, extra fields) and strict where the meaning would be lost.
 import Foundation
 import HTTP
+import StacksWire
 
 /// One message of the conversation sent to the model, or the model's own message.
 struct WireMessage: Codable, Equatable, Sendable {

@@ -1,6 +1,7 @@
 // The library tools offered to the model as functions, with JSON Schemas of their arguments.
 // Reading tools answer at once; the propose_* tools only propose: the turn ends with a question
 // the member confirms, and the librarian carries the action out on "yes".
+import StacksWire
 
 /// The functions the model may call.
 enum ModelTools {

@@ -1,6 +1,7 @@
 // A tool call's arguments: one JSON object, read by name and type. Arguments that are not an
 // object, or a value of the wrong type, end the model's turn (the librarian answers instead);
 // unknown names are ignored, as small models add them.
+import StacksWire
 
 /// The arguments of one tool call.
 struct ToolArguments {

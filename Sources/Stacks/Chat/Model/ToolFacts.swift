@@ -1,5 +1,6 @@
 // What the reading tools tell the model: short JSON facts about books, loans, holds and notices,
 // with the ids the propose_* tools take. Nothing about other members.
+import StacksWire
 
 /// A book as the model sees it.
 struct BookFact: Encodable {

@@ -1,10 +1,10 @@
-// A JSON document of any shape, as the database stores it (a job's payload): decoded with
-// Foundation and encoded back the same way, so its JSON is what `JSONCoding.encode` writes.
+// A JSON document of any shape: a job's payload as the database stores it, a model's tool
+// arguments, a preferences patch, and any response the command-line client shows without a
+// type of its own. Decoded with Foundation and encoded back the same way.
 import Foundation
-import HTTP
 
 /// Any JSON value.
-enum JSONValue: Codable, Equatable, Sendable {
+public enum JSONValue: Codable, Equatable, Sendable {
     case null
     case bool(Bool)
     case integer(Int64)
@@ -14,13 +14,13 @@ enum JSONValue: Codable, Equatable, Sendable {
     case object([String: JSONValue])
 
     /// Reads one JSON text (nil when it is not JSON).
-    init?(json text: String) {
+    public init?(json text: String) {
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { return nil }
         self = value
     }
 
     /// Decodes whatever JSON value comes next.
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -40,7 +40,7 @@ enum JSONValue: Codable, Equatable, Sendable {
     }
 
     /// Encodes the value as it is.
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()
@@ -54,14 +54,20 @@ enum JSONValue: Codable, Equatable, Sendable {
     }
 
     /// The member `key` of an object; nil when absent or not an object.
-    func member(_ key: String) -> JSONValue? {
+    public func member(_ key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members[key]
     }
 
     /// The integer member `key` of an object; nil when absent or not an integer.
-    func integer(_ key: String) -> Int64? {
+    public func integer(_ key: String) -> Int64? {
         guard case .object(let members) = self, case .integer(let value)? = members[key] else { return nil }
+        return value
+    }
+
+    /// The string member `key` of an object; nil when absent or not a string.
+    public func string(_ key: String) -> String? {
+        guard case .object(let members) = self, case .string(let value)? = members[key] else { return nil }
         return value
     }
 }
