@@ -2,8 +2,8 @@
 // Stacks: a stateless library-management REST API served by FastCGI workers.
 // Layers are modules and imports point down: C bindings → HTTP/FastCGI/Postgres/Crypto/Addresses/Outbound/PlainHTTP/StacksWire →
 // Stacks → stacks-fcgi, stacks-jobs, stacks-fuzz. Only stacks-jobs links libcurl (Outbound): the workers stay light to start, and
-// reach a model server through PlainHTTP (POSIX sockets, plain http only). StacksWire holds the API's JSON
-// shapes, for the server and its clients.
+// reach a model server through PlainHTTP (POSIX sockets, plain http only). The command-line client `stacks` (StacksClient →
+// stacks-cli) shares only StacksWire, the API's JSON shapes, with the server: it links neither libpq nor libfcgi.
 import PackageDescription
 
 let package = Package(
@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "stacks-fcgi", targets: ["stacks-fcgi"]),
         .executable(name: "stacks-jobs", targets: ["stacks-jobs"]),
+        .executable(name: "stacks", targets: ["stacks-cli"]),
     ],
     targets: [
         .systemLibrary(name: "CFastCGI", providers: [.apt(["libfcgi-dev"])]),
@@ -33,6 +34,9 @@ let package = Package(
         // The fuzz targets of our parsers (deploy/fuzz); a normal build replays their corpus, Tests/Fuzz/corpus.
         .executableTarget(
             name: "stacks-fuzz", dependencies: ["CLibFuzzer", "Stacks", "StacksWire", "FastCGI", "HTTP", "Crypto"]),
+        // The command-line client: everything in StacksClient (testable), main.swift in stacks-cli.
+        .target(name: "StacksClient", dependencies: ["StacksWire"]),
+        .executableTarget(name: "stacks-cli", dependencies: ["StacksClient"]),
 
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "HTTP"]),
@@ -41,6 +45,7 @@ let package = Package(
         .testTarget(name: "OutboundTests", dependencies: ["Outbound", "Addresses"]),
         .testTarget(name: "PlainHTTPTests", dependencies: ["PlainHTTP"]),
         .testTarget(name: "StacksTests", dependencies: ["Stacks", "StacksWire", "HTTP", "Postgres", "Crypto", "Outbound"]),
+        .testTarget(name: "StacksClientTests", dependencies: ["StacksClient", "StacksWire"]),
         .testTarget(name: "FuzzTests", dependencies: ["stacks-fuzz"], path: "Tests/Fuzz", exclude: ["corpus"]),
     ],
     swiftLanguageModes: [.v6]
