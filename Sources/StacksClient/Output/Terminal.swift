@@ -44,17 +44,19 @@ public struct Terminal: Sendable {
     }
 
     /// A line read from standard input with echo off when it is a terminal (the prompt goes to
-    /// stderr); nil at end of input.
+    /// stderr once echo is off, so that nothing typed after it shows); nil at end of input.
     public func readSecret(prompt: String) -> String? {
-        FileHandle.standardError.write(Data(prompt.utf8))
-        guard inputIsTerminal else { return readLine(strippingNewline: true) }
         var saved = termios()
-        guard tcgetattr(STDIN_FILENO, &saved) == 0 else { return readLine(strippingNewline: true) }
+        guard inputIsTerminal, tcgetattr(STDIN_FILENO, &saved) == 0 else {
+            FileHandle.standardError.write(Data(prompt.utf8))
+            return readLine(strippingNewline: true)
+        }
         var silent = saved
         silent.c_lflag &= ~tcflag_t(ECHO)
         silent.c_lflag |= tcflag_t(ECHONL)
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent)
         defer { tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved) }
+        FileHandle.standardError.write(Data(prompt.utf8))
         return readLine(strippingNewline: true)
     }
 }
