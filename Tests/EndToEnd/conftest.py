@@ -134,6 +134,15 @@ def admin_sql(sql):
     return [line for line in ctl("psql", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql).splitlines() if line]
 
 
+def stored_loans(email):
+    """The ids of the member's loans in the database, and of those returned, each in order."""
+    member = admin_sql(f"SELECT id FROM members WHERE email = '{email}'")[0]
+    loans = [int(x) for x in admin_sql(f"SELECT id FROM loans WHERE member_id = {member} ORDER BY id")]
+    returned = [int(x) for x in admin_sql(
+        f"SELECT id FROM loans WHERE member_id = {member} AND returned_at IS NOT NULL ORDER BY id")]
+    return loans, returned
+
+
 def age_refresh_use(refresh_token, seconds):
     """Moves the moment a refresh token was used `seconds` into the past, as if the clock had run on."""
     digest = hashlib.sha256(refresh_token.encode()).hexdigest()

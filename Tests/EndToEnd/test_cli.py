@@ -25,8 +25,8 @@ from collections import namedtuple
 import pytest
 import requests
 
-from conftest import (API, BASE_URL, MODE, ROOT, admin_sql, killer, make_librarian, new_key, register,
-                      stack_worker_pids, unique_email, wait_for)
+from conftest import (BASE_URL, MODE, ROOT, admin_sql, killer, make_librarian, new_key, register,
+                      stack_worker_pids, stored_loans, unique_email, wait_for)
 from test_circulation import new_book
 from test_loans import add_book
 from tokens import claims_of, header_of, sign, stack_keys
@@ -262,8 +262,7 @@ def test_an_expired_session_is_refreshed_on_the_fly_and_the_request_made_once(us
     user.store(dict(after, access_token=forged(after["access_token"], 120), access_expires_at=time.time() + 600))
     assert user.json("return", loan["id"])["returned"] is True
     assert user.stored()["refresh_token"] != after["refresh_token"]
-    member = admin_sql(f"SELECT id FROM members WHERE email = '{user.email}'")[0]
-    assert admin_sql(f"SELECT count(*) || ' ' || count(returned_at) FROM loans WHERE member_id = {member}") == ["1 1"]
+    assert stored_loans(user.email) == ([loan["id"]], [loan["id"]])
     # 3. A refresh token the server no longer accepts ends the session: exit 1, one clear line.
     user.store(dict(user.stored(), access_expires_at=0, refresh_token="rt_" + "A" * 43))
     result = user.fails(1, "borrows", status=401)
@@ -525,10 +524,7 @@ def test_200_borrow_return_pairs_through_a_kill_storm_make_exactly_200_loans_and
     finally:
         stop.set()
         thread.join()
-    member = admin_sql(f"SELECT id FROM members WHERE email = '{email}'")[0]
-    stored = [int(x) for x in admin_sql(f"SELECT id FROM loans WHERE member_id = {member} ORDER BY id")]
-    stored_returned = [int(x) for x in admin_sql(
-        f"SELECT id FROM loans WHERE member_id = {member} AND returned_at IS NOT NULL ORDER BY id")]
+    stored, stored_returned = stored_loans(email)
     summary = (f"cli kill storm ({MODE}): {PAIRS} stacks borrow/return pairs in {time.time() - started:.0f} s, "
                f"{len(kills)} kills, {len(stored)} loans and {len(stored_returned)} returns stored, {retries} retries")
     with open(os.path.join(os.environ["STACKS_HOME"], "log", "kill-storm.txt"), "a") as report:

@@ -11,7 +11,7 @@ import uuid
 
 import requests
 
-from conftest import killer, BASE_URL, admin_sql, stack_worker_pids
+from conftest import killer, BASE_URL, admin_sql, stack_worker_pids, stored_loans
 from test_loans import add_book, fresh_member
 
 SECONDS = float(os.environ.get("STACKS_KILL_SECONDS", "20"))
@@ -66,10 +66,7 @@ def test_nothing_acknowledged_is_lost_or_doubled_under_a_kill_storm():
     finally:
         stop.set()
         thread.join()
-    member = admin_sql(f"SELECT id FROM members WHERE email = '{email}'")[0]
-    stored = [int(x) for x in admin_sql(f"SELECT id FROM loans WHERE member_id = {member} ORDER BY id")]
-    stored_returned = [int(x) for x in admin_sql(
-        f"SELECT id FROM loans WHERE member_id = {member} AND returned_at IS NOT NULL ORDER BY id")]
+    stored, stored_returned = stored_loans(email)
     summary = f"kill storm ({os.environ.get('STACKS_TEST_MODE')}): {SECONDS:.0f} s, {len(kills)} kills, " \
               f"{len(borrowed)} borrows, {len(returned)} returns, {stats}"
     with open(os.path.join(os.environ["STACKS_HOME"], "log", "kill-storm.txt"), "a") as report:

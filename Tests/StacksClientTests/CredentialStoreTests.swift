@@ -8,8 +8,15 @@ import Testing
 
 @Suite struct CredentialStoreTests {
     func temporaryDirectory() -> String {
-        let path = NSTemporaryDirectory() + "stacks-tests-" + UUID().uuidString
-        return path
+        NSTemporaryDirectory() + "stacks-tests-" + UUID().uuidString
+    }
+
+    /// A store in `root` whose file already holds `text`, with `mode`.
+    func store(in root: String, holding text: String, mode: Int = 0o600) throws -> CredentialStore {
+        let store = CredentialStore(directory: root)
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: store.path, contents: Data(text.utf8), attributes: [.posixPermissions: mode])
+        return store
     }
 
     @Test("makes the folder 0700 and the file 0600, and reads back what it wrote per server")
@@ -37,10 +44,7 @@ import Testing
     func tightensMode() throws {
         let root = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let store = CredentialStore(directory: root)
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        _ = FileManager.default.createFile(
-            atPath: store.path, contents: Data(#"{"servers":{}}"#.utf8), attributes: [.posixPermissions: 0o644])
+        let store = try store(in: root, holding: #"{"servers":{}}"#, mode: 0o644)
         try store.update { (document: inout CredentialsDocument) throws(ClientError) in
             document.servers["x"] = StoredCredential(apiKey: "k")
         }
@@ -51,9 +55,7 @@ import Testing
     func unreadable() throws {
         let root = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let store = CredentialStore(directory: root)
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        _ = FileManager.default.createFile(atPath: store.path, contents: Data("not json".utf8))
+        let store = try store(in: root, holding: "not json")
         #expect(throws: ClientError.self) { try store.load() }
         do {
             _ = try store.load()
