@@ -451,6 +451,7 @@ class Terminal:
             elif self.process.poll() is not None:
                 break
         code = self.process.wait(timeout=max(deadline - time.time(), 1))
+        self.echoes = bool(termios.tcgetattr(self.master)[3] & termios.ECHO)  # the terminal as the command left it
         os.close(self.master)
         return code, self.output.decode(errors="replace")
 
@@ -487,6 +488,13 @@ def test_the_password_prompt_does_not_echo_and_tables_fit_the_terminal(tmp_path)
     code, screen = terminal.finish()
     assert code == 0 and "Logged in" in screen, screen
     assert PASSWORD not in screen, "the password was echoed"
+    assert terminal.echoes
+    # Ctrl-C at the prompt cancels, and leaves the terminal echoing.
+    terminal = Terminal(["login", "--email", email], person.env)
+    terminal.read_until("password: ")
+    terminal.type("half a pass\x03")
+    code, screen = terminal.finish()
+    assert code == 2 and "half a pass" not in screen and terminal.echoes, screen
     terminal = Terminal(["books", "--limit", "8"], person.env, columns=60)
     code, screen = terminal.finish()
     lines = [line for line in screen.split("\r\n") if line]

@@ -12,6 +12,7 @@ import Testing
     let loan = #"{"success":true,"message":"ok","data":{"id":7}}"#
     let problem503 = #"{"type":"urn:stacks:problem:service-unavailable","status":503,"detail":"down"}"#
 
+    /// A client of the test server over `transport`, its waits recorded in `waits`.
     func client(_ transport: FakeTransport, _ waits: Waits, credential: Credential = .apiKey("k"), tries: Int = 8) -> APIClient {
         APIClient(
             server: server, credential: credential, store: nil, transport: transport,

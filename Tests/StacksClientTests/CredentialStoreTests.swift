@@ -7,6 +7,7 @@ import Testing
 @testable import StacksClient
 
 @Suite struct CredentialStoreTests {
+    /// A folder path of its own under the temporary directory (not made yet).
     func temporaryDirectory() -> String {
         NSTemporaryDirectory() + "stacks-tests-" + UUID().uuidString
     }

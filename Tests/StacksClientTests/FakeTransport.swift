@@ -10,7 +10,9 @@ import Foundation
 
 /// One scripted outcome: a status with headers and body, or an error.
 enum Scripted: Sendable {
+    /// A response: status, headers, body.
     case answer(Int, [String: String], String)
+    /// No response: this error.
     case failure(URLError.Code)
 }
 
@@ -20,10 +22,12 @@ actor FakeTransport: Transport {
     /// The requests sent, in order.
     private(set) var requests: [URLRequest] = []
 
+    /// A transport that answers with `script`, then refuses connections.
     init(_ script: [Scripted]) {
         self.script = script
     }
 
+    /// Records `request` and answers with the script's next outcome.
     func send(_ request: URLRequest) async throws -> (Data, HTTPURLResponse) {
         requests.append(request)
         guard !script.isEmpty else { throw URLError(.cannotConnectToHost) }
@@ -41,6 +45,7 @@ actor FakeTransport: Transport {
 actor Waits {
     private(set) var seconds: [Double] = []
 
+    /// Records one wait.
     func add(_ delay: Double) { seconds.append(delay) }
 }
 

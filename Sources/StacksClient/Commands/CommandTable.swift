@@ -22,5 +22,5 @@ public enum CommandTable {
     }
 
     /// A parser of these commands.
-    public static var parser: ArgumentParser { ArgumentParser(commands: commands.map(\.spec)) }
+    public static let parser = ArgumentParser(commands: commands.map(\.spec))
 }

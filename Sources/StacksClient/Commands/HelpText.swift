@@ -27,7 +27,7 @@ public enum HelpText {
     }
 
     /// `stacks help`.
-    public static var overview: String {
+    public static let overview: String = {
         let lines = CommandTable.commands.map { "  " + line($0.spec) }
         return """
             usage: stacks COMMAND [ARGUMENTS] [options]
@@ -47,7 +47,7 @@ public enum HelpText {
             STACKS_TRIES (tries per request, 1-20, default 8), XDG_CONFIG_HOME, COLUMNS, NO_COLOR.
             exit codes: 0 done, 1 the API refused (the error line says why), 2 usage, 3 the server cannot be reached.
             """
-    }
+    }()
 
     private static func line(_ spec: CommandSpec) -> String {
         let usage = spec.name + (spec.arguments.isEmpty ? "" : " " + spec.arguments)
