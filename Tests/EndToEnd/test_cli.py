@@ -512,7 +512,7 @@ def test_200_borrow_return_pairs_through_a_kill_storm_make_exactly_200_loans_and
     person = User(tmp_path, STACKS_TRIES="16")
     person.login(email, password)
     books = [add_book(copies=3) for _ in range(3)]
-    borrowed, returned, retries = [], [], 0
+    borrowed, returned, retries, replays = [], [], 0, 0
     stop, kills = threading.Event(), []
     thread = threading.Thread(target=killer, args=(stop, kills, stack_worker_pids))
     thread.start()
@@ -522,11 +522,13 @@ def test_200_borrow_return_pairs_through_a_kill_storm_make_exactly_200_loans_and
             result = person.run("borrow", random.choice(books), "--json")
             assert result.code == 0, result.err
             retries += result.err.count("trying again")
+            replays += result.err.count("replayed its answer")
             loan = json.loads(result.out)["id"]
             borrowed.append(loan)
             result = person.run("return", loan, "--json")
             assert result.code == 0, result.err
             retries += result.err.count("trying again")
+            replays += result.err.count("replayed its answer")
             assert json.loads(result.out)["returned"] is True
             returned.append(loan)
     finally:
@@ -534,7 +536,8 @@ def test_200_borrow_return_pairs_through_a_kill_storm_make_exactly_200_loans_and
         thread.join()
     stored, stored_returned = stored_loans(email)
     summary = (f"cli kill storm ({MODE}): {PAIRS} stacks borrow/return pairs in {time.time() - started:.0f} s, "
-               f"{len(kills)} kills, {len(stored)} loans and {len(stored_returned)} returns stored, {retries} retries")
+               f"{len(kills)} kills, {len(stored)} loans and {len(stored_returned)} returns stored, {retries} retries, "
+               f"{replays} replayed answers")
     with open(os.path.join(os.environ["STACKS_HOME"], "log", "kill-storm.txt"), "a") as report:
         report.write(summary + "\n")
     print(summary)

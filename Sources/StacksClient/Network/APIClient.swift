@@ -71,7 +71,12 @@ public struct APIClient: Sendable {
             }
             switch decision {
             case .accept:
-                if let response { return response }
+                if let response {
+                    if attempt > 1, response.header("Idempotent-Replayed") == "true" {
+                        clock.note("stacks: the server replayed its answer to an earlier try: the write was done once")
+                    }
+                    return response
+                }
             case .unreachable(let reason):
                 throw .unreachable("\(server.key): \(reason)")
             case .retry(let reason, let retryAfter):
