@@ -1,4 +1,5 @@
-// One turn of a conversation: the message sent to `POST /api/chat/{id}` and the reply it gets.
+// One turn of a conversation: the message sent to `POST /api/chat/{id}` and the reply it gets. The
+// server keeps the history; a turn carries only the conversation's id and the new message.
 
 /// `POST /api/chat/{id}` body.
 public struct ChatBody: Codable, Sendable, Equatable {

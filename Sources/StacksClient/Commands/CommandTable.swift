@@ -1,4 +1,5 @@
-// Every command of the client on one screen, in the order `stacks help` lists them.
+// Every command of the client on one screen, in the order `stacks help` lists them: the table the
+// parser reads the command line against and `CLI` dispatches from.
 
 /// The client's commands.
 public enum CommandTable {

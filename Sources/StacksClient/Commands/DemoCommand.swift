@@ -1,8 +1,6 @@
-// `stacks demo`: the original demo client's walkthrough, replayed against the server with real
-// requests — a key from generate-key (a fresh guest of open-key mode unless --email names a
-// member), the books, a borrow of the first with a copy free, the loans, its return, the 401 a
-// request without credentials gets, and the same key from a second client. Each step prints OK
-// or FAIL; nothing is left behind but the guest and its returned loan, so it runs again and again.
+// `stacks demo`: the original demo client's walkthrough replayed with real requests — a key, the
+// books, a borrow, the loans, the return, the server's 401 without credentials, the key from a second
+// client — each step OK or FAIL. It leaves a guest and a returned loan, so it runs again and again.
 import Foundation
 import StacksWire
 

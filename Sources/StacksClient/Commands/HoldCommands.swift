@@ -1,4 +1,5 @@
-// Holds: `stacks hold ID` (a place in the book's queue), `stacks holds`, `stacks cancel-hold HOLD`.
+// Holds: `stacks hold ID` (a place in the book's queue), `stacks holds` (with each waiting hold's
+// position), `stacks cancel-hold HOLD`.
 import Foundation
 import StacksWire
 

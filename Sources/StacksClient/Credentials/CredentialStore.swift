@@ -1,7 +1,6 @@
-// The credentials file, $XDG_CONFIG_HOME/stacks/credentials.json (else ~/.config/stacks/…): read
-// whole, changed under an exclusive lock (flock on credentials.lock, so that two commands do not
-// lose each other's change), written to a 0600 temporary file, synced and renamed over the old one.
-// The folder is made 0700. A torn or world-readable file never exists, even for a moment.
+// The credentials file, $XDG_CONFIG_HOME/stacks/credentials.json (else ~/.config/stacks/…), in a
+// 0700 folder: changed under a flock (no lost update between two commands), written to a 0600
+// temporary file, synced and renamed over the old one, so no torn or readable-by-others file exists.
 import Foundation
 
 #if canImport(Glibc)

@@ -1,7 +1,6 @@
-// Which failures are worth another try, by how safely the request may be resent: a refused
-// connection never reached the server; 503 and 429 did nothing; 502, 504, a lost connection or a
-// timeout may have done the work, which only a write's idempotency key (or a harmless request)
-// makes safe to repeat. 409 "in flight" and "conversation changed" ask for the same request again.
+// Which failures are worth another try, by how safely the request may be resent: a refused connection
+// and 503 or 429 did nothing; 502, 504, a lost connection or a timeout may have, which only an idempotency
+// key (or a harmless request) makes safe to repeat; a 409 in flight or conversation changed asks for it.
 import Foundation
 
 #if canImport(FoundationNetworking)
