@@ -153,8 +153,9 @@ def test_every_command_has_help_and_mistakes_are_usage_errors(tmp_path):
 def test_a_closed_port_is_exit_code_3_after_the_bounded_retries(tmp_path):
     person = User(tmp_path, STACKS_URL=f"http://127.0.0.1:{closed_port()}")
     started = time.time()
-    result = person.fails(3, "health", env={"STACKS_TRIES": "3"})
+    result = person.fails(3, "borrows", env={"STACKS_TRIES": "3"})
     assert "cannot reach the server" in result.err and result.err.count("trying again") == 2, result.err
+    assert "trying again" not in person.fails(3, "health").err  # a probe is asked once
     assert time.time() - started < 10
     result = person.fails(3, "books")  # the default: 8 tries
     assert result.err.count("trying again") == 7, result.err

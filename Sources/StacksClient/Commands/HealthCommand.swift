@@ -1,5 +1,5 @@
-// `stacks health`: the server's liveness and readiness, without credentials. Not ready (503) is
-// an API error, exit code 1.
+// `stacks health`: the server's liveness and readiness, without credentials, each asked once (a
+// probe's failure is its answer). Not ready (503) is an API error, exit code 1.
 import Foundation
 import StacksWire
 
@@ -10,8 +10,9 @@ enum HealthCommand {
         CommandSpec("health", "", "Show whether the server is up and ready (database answering, schema current).")
     ) {
         (context: inout Context) throws(ClientError) in
-        let live = try await context.data(APICall("GET", "/api/health", authenticated: false))
-        let readiness = try await context.client.send(APICall("GET", "/api/health/ready", authenticated: false))
+        let live = try await context.data(APICall("GET", "/api/health", authenticated: false, resending: .once))
+        let readiness = try await context.client.send(
+            APICall("GET", "/api/health/ready", authenticated: false, resending: .once))
         let ready = readiness.isSuccess ? (try readiness.data()) : (readiness.json ?? .null)
         if context.invocation.wantsJSON {
             context.console.print(JSONText.pretty(.object(["live": live, "ready": ready])))

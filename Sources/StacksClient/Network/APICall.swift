@@ -14,6 +14,8 @@ public enum Resending: Sendable, Equatable {
     /// A sign-in request that must not reach a worker twice (generate-key): sent again only when it
     /// surely did not (connection refused, 503, 429).
     case onlyUnsent
+    /// A probe whose failure is its answer (health): sent once.
+    case once
 }
 
 /// A request to the API.

@@ -18,6 +18,7 @@ public enum RetryDecision: Sendable, Equatable {
 
     /// The decision for a response with `status` and problem `slug` to a request resent as `resending`.
     public static func after(status: Int, slug: String?, retryAfter: Double?, resending: Resending) -> RetryDecision {
+        guard resending != .once else { return .accept }
         let reason = "\(status) from the server"
         switch status {
         case 503, 429:
@@ -34,6 +35,7 @@ public enum RetryDecision: Sendable, Equatable {
     /// The decision for a try that got no response because of `error`.
     public static func after(error: any Error, resending: Resending) -> RetryDecision {
         guard let error = error as? URLError else { return .unreachable(String(describing: error)) }
+        guard resending != .once else { return .unreachable(Self.describe(error)) }
         switch error.code {
         case .cannotConnectToHost:
             return .retry(reason: "connection refused", retryAfter: nil)
@@ -52,6 +54,7 @@ public enum RetryDecision: Sendable, Equatable {
         switch error.code {
         case .timedOut: "no answer in time"
         case .networkConnectionLost: "connection lost"
+        case .cannotConnectToHost: "connection refused"
         default: error.localizedDescription
         }
     }
