@@ -108,4 +108,18 @@ import Testing
             _ = try await over.send(.get("/api/borrows"))
         }
     }
+
+    @Test("tries a refresh again only within the server's 30 s grace for a repeated refresh token")
+    func refreshWithinGrace() async throws {
+        let expired = StoredCredential(email: "a@b.c", accessToken: "old", accessExpiresAt: 0, refreshToken: "rt_1")
+        let transport = FakeTransport(Array(repeating: .answer(502, [:], ""), count: 20))
+        let waits = Waits()
+        var client = client(transport, waits, credential: .session(expired), tries: 20)
+        await #expect(throws: ClientError.problem(detail: "Bad Gateway", status: 502)) {
+            _ = try await client.send(.get("/api/borrows"))
+        }
+        let waited = await waits.seconds.reduce(0, +)
+        #expect(waited <= APIClient.refreshBudget && waited > 10)
+        #expect(await transport.requests.allSatisfy { $0.url?.path == "/api/auth/refresh" })
+    }
 }

@@ -50,8 +50,15 @@ public struct APIClient: Sendable {
         }
     }
 
-    /// Sends `call` until its answer is definite or the tries run out.
-    func perform(_ call: APICall, bearer: String?, key: String?) async throws(ClientError) -> APIResponse {
+    /// A refresh is tried again for at most this many seconds of waiting: well within the server's
+    /// grace (`STACKS_REFRESH_GRACE`, 30 s), in which the same refresh token gets the same pair.
+    public static let refreshBudget: Double = 20
+
+    /// Sends `call` until its answer is definite or the tries (of `policy`, else the client's) run out.
+    func perform(_ call: APICall, bearer: String?, key: String?, policy: RetryPolicy? = nil) async throws(ClientError)
+        -> APIResponse
+    {
+        let policy = policy ?? self.policy
         let request = request(for: call, bearer: bearer, key: key)
         var attempt = 0
         var waited = 0.0
@@ -100,7 +107,9 @@ public struct APIClient: Sendable {
         let call = APICall(
             "POST", "/api/auth/refresh", body: JSONText.encode(RefreshBody(refreshToken: token)), authenticated: false,
             resending: .harmless)
-        let response = try await perform(call, bearer: nil, key: nil)
+        var quick = policy
+        quick.budget = min(policy.budget, Self.refreshBudget)
+        let response = try await perform(call, bearer: nil, key: nil, policy: quick)
         if response.status == 401 {
             throw .problem(detail: "the session has ended; log in again with stacks login", status: 401)
         }
