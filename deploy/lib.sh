@@ -26,6 +26,7 @@ JWT_FILE=$STACKS_HOME/jwt_keys
 WEBHOOK_KEYS_FILE=$STACKS_HOME/webhook_keys
 NGINX_CONF=$STACKS_HOME/nginx.conf
 SITE_CONF=$STACKS_HOME/site.conf
+WWW_DIR=$STACKS_HOME/www
 DB_NAME=stacks
 DB_OWNER=stacks_owner
 WORKER_USER=www-data
@@ -62,16 +63,25 @@ ensure_packages() {
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# ensure_python_modules: pytest and requests for the end-to-end suite (apt for Debian's python3,
-# pip for any other python3 first on PATH).
+# ensure_python_modules: pytest and requests for the end-to-end suite, jsonschema (4.18 or later, with
+# referencing) and openapi-spec-validator for the OpenAPI document's tests, and schemathesis at the
+# version the contract fuzzing was written for. Debian's python3 gets what Debian packages and the rest
+# from PyPI (Debian 12 has no openapi-spec-validator, referencing nor schemathesis); any other python3
+# first on PATH gets all of it from PyPI.
+SCHEMATHESIS_VERSION=4.32.5
 ensure_python_modules() {
-  python3 -c 'import pytest, requests' 2>/dev/null && return 0
+  local check='import pytest, requests, jsonschema, referencing, openapi_spec_validator'
+  local pinned="import sys, schemathesis; sys.exit(schemathesis.__version__ != '$SCHEMATHESIS_VERSION')"
+  python3 -c "$check" 2>/dev/null && python3 -c "$pinned" 2>/dev/null && return 0
+  local from_pypi=('jsonschema>=4.18' referencing openapi-spec-validator "schemathesis==$SCHEMATHESIS_VERSION")
   if [ "$(command -v python3)" = /usr/bin/python3 ]; then
-    ensure_packages python3-pytest python3-requests
+    ensure_packages python3-pytest python3-requests python3-pip
+    python3 -m pip install -q --break-system-packages "${from_pypi[@]}"
   else
-    python3 -m pip install -q pytest requests
+    python3 -m pip install -q pytest requests "${from_pypi[@]}"
   fi
-  python3 -c 'import pytest, requests' || die "python3 cannot import pytest and requests"
+  python3 -c "$check" || die "python3 cannot import pytest, requests, jsonschema, referencing and openapi_spec_validator"
+  python3 -c "$pinned" || die "python3 cannot import schemathesis $SCHEMATHESIS_VERSION"
 }
 
 # A value that must be a positive integer (ports, worker counts).

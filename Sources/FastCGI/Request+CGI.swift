@@ -22,7 +22,8 @@ extension Request {
         guard let method = parameters["REQUEST_METHOD"], !method.isEmpty else { throw .missingMethod }
         let uri = parameters["REQUEST_URI"] ?? ""
         let path: String
-        if let question = uri.firstIndex(of: "?") {
+        // The '?' as a byte, as nginx splits it: as a Character it may be glued to the scalar before it.
+        if let question = uri.utf8.firstIndex(of: UInt8(ascii: "?")) {
             path = String(uri[..<question])
         } else if !uri.isEmpty {
             path = uri

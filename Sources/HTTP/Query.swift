@@ -7,10 +7,13 @@ public struct Query: Sendable, Equatable {
     public let items: [(name: String, value: String)]
 
     /// Parses `a=1&b=two`; `+` is a space; a repeated or badly escaped parameter is a 400 problem.
+    /// `&` and `=` are delimiters as bytes (RFC 3986), not as Characters: a scalar that joins the
+    /// next one into its grapheme (U+0603, a combining mark before it) must not hide a delimiter.
     public init(parsing raw: String) throws(Problem) {
         var items: [(name: String, value: String)] = []
-        for part in raw.split(separator: "&", omittingEmptySubsequences: true) {
-            let pieces = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        for part in raw.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true).map(Substring.init) {
+            let pieces = part.utf8.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+                .map(Substring.init)
             guard let name = PercentDecoding.decode(pieces[0], plusIsSpace: true), !name.isEmpty,
                 let value = PercentDecoding.decode(pieces.count > 1 ? pieces[1] : "", plusIsSpace: true)
             else {

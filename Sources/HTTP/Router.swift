@@ -31,6 +31,23 @@ public struct RouteMatch<Endpoint: Sendable>: Sendable {
     public let path: String
 }
 
+/// A route as declared: its method and its path pattern, e.g. `GET /api/books/{id}`.
+public struct RoutePattern: Sendable, Hashable, CustomStringConvertible {
+    /// The method.
+    public let method: Method
+    /// The pattern, parameters in braces.
+    public let pattern: String
+
+    /// Makes a route pattern.
+    public init(_ method: Method, _ pattern: String) {
+        self.method = method
+        self.pattern = pattern
+    }
+
+    /// `GET /api/books/{id}`.
+    public var description: String { "\(method.rawValue) \(pattern)" }
+}
+
 /// A routing table from (method, path pattern) to an endpoint of any type.
 public struct Router<Endpoint: Sendable>: Sendable {
     private enum Segment: Sendable, Equatable {
@@ -56,6 +73,20 @@ public struct Router<Endpoint: Sendable>: Sendable {
                 ? .parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
         }
         routes.append(Route(method: method, segments: segments, endpoint: endpoint))
+    }
+
+    /// Every route's method and pattern, in the order they were added (read-only: for the API's
+    /// documentation and its tests).
+    public var patterns: [RoutePattern] {
+        routes.map { route in
+            let segments = route.segments.map { segment in
+                switch segment {
+                case .literal(let text): text
+                case .parameter(let name): "{\(name)}"
+                }
+            }
+            return RoutePattern(route.method, "/" + segments.joined(separator: "/"))
+        }
     }
 
     /// The endpoint, parameters and canonical path for a request, or a 400/404/405 problem.

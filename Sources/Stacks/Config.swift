@@ -16,6 +16,12 @@ public struct JWTKey: Sendable, Equatable {
     public let id: String
     /// The HMAC secret bytes.
     public let secret: [UInt8]
+
+    /// Makes a key from its id and secret bytes.
+    package init(id: String, secret: [UInt8]) {
+        self.id = id
+        self.secret = secret
+    }
 }
 
 /// A key that seals stored webhook secrets, with its id (kept next to what it sealed).
@@ -105,7 +111,7 @@ public struct Config: Sendable, Equatable {
     /// Names the deploy scripts read; the worker accepts them and ignores them.
     static let deploymentNames: Set<String> = [
         "STACKS_HOME", "STACKS_PORT", "STACKS_PG_PORT", "STACKS_WORKERS", "STACKS_BIN", "STACKS_MODE",
-        "STACKS_APP_ROLE", "STACKS_RUNNERS", "STACKS_CLIENT_TIMEOUT_MS",
+        "STACKS_APP_ROLE", "STACKS_RUNNERS", "STACKS_AUTH_RATE", "STACKS_CLIENT_TIMEOUT_MS",
     ]
 
     /// Reads and validates the configuration from an environment dictionary.

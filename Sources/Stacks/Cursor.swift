@@ -4,23 +4,23 @@ import Crypto
 import Foundation
 
 /// A position in an ordered result set.
-struct Cursor: Sendable, Equatable, Codable {
+package struct Cursor: Sendable, Equatable, Codable {
     /// The sort spec the values follow, e.g. `title,-year,id`.
-    let sort: String
+    package let sort: String
     /// A short hash of the filters.
-    let filter: String
+    package let filter: String
     /// The last row's value for each sort key, as text.
-    let values: [String]
+    package let values: [String]
 
     /// Makes a cursor after a row.
-    init(sort: String, filterFingerprint: String, values: [String]) {
+    package init(sort: String, filterFingerprint: String, values: [String]) {
         self.sort = sort
         self.filter = Self.hash(filterFingerprint)
         self.values = values
     }
 
     /// Decodes a token; nil for anything that is not a cursor.
-    init?(token: String) {
+    package init?(token: String) {
         guard token.count <= 4096, let bytes = Base64URL.decode(token),
             let cursor = try? JSONDecoder().decode(Cursor.self, from: Data(bytes))
         else { return nil }
@@ -28,14 +28,14 @@ struct Cursor: Sendable, Equatable, Codable {
     }
 
     /// The opaque text form.
-    var token: String {
+    package var token: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         return Base64URL.encode(Array((try? encoder.encode(self)) ?? Data()))
     }
 
     /// Whether the cursor was made for this sort spec and these filters.
-    func matches(sort spec: String, filter fingerprint: String) -> Bool {
+    package func matches(sort spec: String, filter fingerprint: String) -> Bool {
         sort == spec && filter == Self.hash(fingerprint)
     }
 

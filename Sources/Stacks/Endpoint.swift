@@ -160,7 +160,7 @@ final class RequestNotes {
 }
 
 /// A JSON request body type with the field names it accepts.
-protocol RequestBody: Decodable, Sendable {
+package protocol RequestBody: Decodable, Sendable {
     /// The accepted top-level fields; any other is a 400. Every body type meets it with a `static let` constant.
     static var fields: Set<String> { get }  // allow-global: a get-only protocol requirement, never stored state
 }
@@ -169,7 +169,7 @@ extension Request {
     private static let jsonMediaTypes: Set<String> = ["application/json", "application/merge-patch+json"]
 
     /// The body decoded strictly as `T`: 415 for a non-JSON type, 400 for bad JSON, 422 for bad values.
-    func decode<T: RequestBody>(_ type: T.Type) throws(Problem) -> T {
+    package func decode<T: RequestBody>(_ type: T.Type) throws(Problem) -> T {
         if let contentType = headers["Content-Type"], !Self.jsonMediaTypes.contains(MediaType.essence(of: contentType)) {
             throw Problem.unsupportedMediaType()
         }

@@ -5,9 +5,9 @@
 import HTTP
 
 /// Builds the API's router.
-enum Routes {
+package enum Routes {
     /// Every route of the API.
-    static func table() -> Router<Endpoint> {
+    package static func table() -> Router<Endpoint> {
         var router = Router<Endpoint>()
         router.add(.get, "/api/health", Endpoint(nil, HealthHandlers.live))
         router.add(.get, "/api/health/ready", Endpoint(nil, HealthHandlers.ready))

@@ -8,6 +8,7 @@ import json
 import os
 import random
 import signal
+import sys
 import subprocess
 import time
 import uuid
@@ -237,3 +238,10 @@ def assert_problem(response, status, slug=None):
     assert body["title"] and body["detail"]
     assert body["message"] == body["detail"]
     return body
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The schemathesis figures of this session (operations, cases, failures), if it ran."""
+    contract = sys.modules.get("contract")
+    for line in getattr(contract, "SUMMARY", []):
+        terminalreporter.write_line(line)

@@ -3,6 +3,7 @@ ability of the librarian, the same answers when every worker is killed between t
 of conversation ids, and 16 concurrent posts that never interleave."""
 import json
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -72,6 +73,10 @@ def listed(reply):
     return [line.split("“")[1].split("”")[0] for line in reply.splitlines()[1:] if line[:1].isdigit()]
 
 
+def undated(replies):
+    return [re.sub(r"\b\d{4}-\d{2}-\d{2}\b", "YYYY-MM-DD", reply) for reply in replies]
+
+
 def test_a_scripted_conversation_covers_every_ability():
     client, _ = fresh_member()
     fowler = titles(client, "author=fowler")
@@ -106,6 +111,8 @@ def test_the_same_conversation_survives_every_worker_being_killed_between_turns(
         wait_for_workers(client)
 
     stormy = run_script(client, "storm-" + uuid.uuid4().hex[:8], between=storm)
+    # Due dates follow the calendar, and a run may cross midnight: compare them as a placeholder.
+    calm, stormy = undated(calm), undated(stormy)
     assert stormy == calm
     # And the same answers in every process mode: pooled leaves its replies for the later modes.
     record = os.path.join(os.environ["STACKS_HOME"], "chat-replies.json")

@@ -5,6 +5,7 @@ The database's local access rules (finding 3) are checked by deploy/test's ops c
 import http.client
 import json
 import os
+import random
 import shutil
 import socket
 import struct
@@ -17,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from conftest import BASE_URL, ROOT, admin_sql, register, unique_email
+from conftest import BASE_URL, ROOT, admin_sql, register, stack_setting, unique_email
 
 LOG_DIR = os.path.join(os.environ.get("STACKS_HOME", os.path.join(ROOT, ".stacks-test")), "log")
 
@@ -263,7 +264,8 @@ def nginx_over_fake_pools(request):
             site = os.path.join(prefix, "site.conf")
             subprocess.run(["bash", "-c", '. "$0/deploy/lib.sh" && render "$0/nginx/stacks.conf" "$@"', ROOT, site,
                             f"RUN={prefix}", f"PORT={port}", f"LOG={prefix}", f"CGI_SCRIPT={prefix}/none",
-                            f"UPSTREAM_SERVERS={upstream}", f"MAX_BODY={max_body}"], check=True, timeout=30)
+                            f"UPSTREAM_SERVERS={upstream}", f"MAX_BODY={max_body}", f"WWW={prefix}",
+                            "AUTH_RATE=10", "AUTH_BURST=20", "CLIENT_TIMEOUT=60000ms"], check=True, timeout=30)
             temp_paths = "\n".join(f"    {name}_temp_path {prefix}/{name};" for name in
                                    ("client_body", "fastcgi", "proxy", "uwsgi", "scgi"))
             with open(os.path.join(prefix, "nginx.conf"), "w") as conf:
@@ -365,21 +367,70 @@ def test_nginx_passes_a_body_up_to_its_rendered_limit_even_past_2_mib(nginx_over
     assert len(second.seen) == 1
 
 
-# --- password checks are rate-limited in nginx, so a login burst cannot take every worker --------
+# --- sign-in requests are rate-limited in nginx: per client address, and password checks per nginx --
+
+def post_from(address, path, payload, timeout=60):
+    """POSTs JSON to the stack from a given loopback source address; returns (status, headers, body)."""
+    host, port = BASE_URL.split("//")[1].split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=timeout, source_address=(address, 0))
+    try:
+        connection.request("POST", path, body=json.dumps(payload), headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+def assert_sign_in_429(status, headers, body):
+    assert status == 429, body
+    problem = json.loads(body)
+    assert problem["type"] == "urn:stacks:problem:too-many-requests" and problem["status"] == 429
+    assert headers["Retry-After"] == "1"
+    assert headers["Content-Type"].startswith("application/problem+json")
+
 
 def test_password_checks_past_the_queue_get_a_json_429_and_the_queued_ones_an_answer():
+    # From 100 addresses, so that only the per-nginx password-check limit applies.
     def attempt(n):
-        return requests.post(f"{BASE_URL}/api/auth/login",
-                             json={"email": f"nobody-{n}@example.org", "password": "wrong password"}, timeout=60)
+        return post_from(f"127.0.1.{n + 1}", "/api/auth/login",
+                         {"email": f"nobody-{n}@example.org", "password": "wrong password"})
 
     with ThreadPoolExecutor(max_workers=100) as pool:
         responses = list(pool.map(attempt, range(100)))
-    statuses = [r.status_code for r in responses]
+    statuses = [status for status, _, _ in responses]
     assert set(statuses) <= {401, 429}, statuses
-    limited = [r for r in responses if r.status_code == 429]
+    limited = [r for r in responses if r[0] == 429]
     assert limited, "no login was refused: the password-check limit is not in force"
     assert statuses.count(401) >= 60, statuses  # the queue (64 deep) holds the rest until their turn
-    problem = limited[0].json()
-    assert problem["type"] == "urn:stacks:problem:too-many-requests" and problem["status"] == 429
-    assert limited[0].headers["Retry-After"] == "1"
-    assert limited[0].headers["Content-Type"].startswith("application/problem+json")
+    assert_sign_in_429(*limited[0])
+
+
+@pytest.mark.parametrize("path, payload", [
+    ("/api/auth/login", {"email": "nobody@example.org", "password": "wrong password"}),
+    ("/api/auth/register", {"email": "not an email", "password": "correct horse battery", "name": "N"}),
+    ("/api/auth/generate-key", {"email": "not an email"}),
+    ("/api/auth/refresh", {"refresh_token": "not a token"}),
+])
+def test_one_address_past_its_sign_in_rate_gets_429_while_another_address_is_served(path, payload):
+    rate = int(stack_setting("STACKS_AUTH_RATE", "10"))
+    flooder = f"127.0.2.{random.randrange(1, 255)}"
+    # rate a second pass, twice that wait their turn; a burst of four times the rate overflows the queue.
+    with ThreadPoolExecutor(max_workers=4 * rate) as pool:
+        responses = list(pool.map(lambda _: post_from(flooder, path, payload), range(4 * rate)))
+    limited = [r for r in responses if r[0] == 429]
+    served = [r for r in responses if r[0] != 429]
+    assert limited, [r[0] for r in responses]
+    assert len(served) >= 2 * rate, [r[0] for r in responses]
+    assert all(400 <= status < 500 for status, _, _ in served), [r[0] for r in served]
+    assert_sign_in_429(*limited[0])
+    # Another address at the same moment is not counted with the first.
+    status, _, body = post_from(f"127.0.3.{random.randrange(1, 255)}", path, payload)
+    assert status != 429 and 400 <= status < 500, body
+
+
+def test_other_endpoints_are_not_counted_with_sign_ins():
+    flooder = f"127.0.4.{random.randrange(1, 255)}"
+    rate = int(stack_setting("STACKS_AUTH_RATE", "10"))
+    with ThreadPoolExecutor(max_workers=4 * rate) as pool:
+        statuses = list(pool.map(lambda _: post_from(flooder, "/api/books/1/borrow", {})[0], range(4 * rate)))
+    assert statuses.count(401) == 4 * rate, statuses

@@ -85,6 +85,17 @@ def test_every_bad_value_is_a_400_naming_its_field_and_changes_nothing(patch, po
     assert api.get("/api/preferences").json()["data"] == before
 
 
+def test_a_webhook_url_with_an_upper_case_scheme_is_saved_with_a_lower_case_one():
+    # The scheme is case-insensitive; the database accepts only the lower-case form, so an
+    # "HTTPS://" URL was a 422 with an empty pointer (found by schemathesis).
+    api = member()
+    saved = api.request("PATCH", "/api/preferences", json={"webhook_url": "HTTPS://127.0.0.1:9/Hook?A=B"})
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["data"]["webhook_url"] == "https://127.0.0.1:9/Hook?A=B"
+    assert api.request("PATCH", "/api/preferences", json={"webhook_url": "Http://127.0.0.1:9/"}).json()["data"]["webhook_url"] \
+        == "http://127.0.0.1:9/"
+
+
 def test_unknown_fields_and_non_objects_are_400():
     api = member()
     assert_problem(api.request("PATCH", "/api/preferences", json={"theme": "dark"}), 400)

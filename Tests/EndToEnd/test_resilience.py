@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import MODE, admin_sql, assert_problem, ctl, stack_worker_pids
+from conftest import MODE, admin_sql, assert_problem, ctl, stack_setting, stack_worker_pids
 
 
 def worker_pids():
@@ -124,3 +124,26 @@ def test_a_killed_workers_locks_go_while_the_blocker_still_holds_its_own(api, ad
     holder.wait(30)
     reader.join(30)
     assert wait_until(lambda: api.get("/api/health").status_code == 200)
+
+
+def test_a_request_held_past_the_statement_timeout_is_a_503_with_retry_after_and_writes_nothing(api):
+    """Every statement of a request runs under STACKS_STATEMENT_TIMEOUT_MS: a borrow waiting on a book's
+    row lock that another session keeps is cancelled by PostgreSQL, answered 503, and leaves no loan."""
+    timeout = int(stack_setting("STACKS_STATEMENT_TIMEOUT_MS", "5000")) / 1000
+    book = api.get("/api/books?available=true&limit=1&sort=-id").json()["data"][0]["id"]
+    loans_before = api.get("/api/borrows?status=active").json()["data"]
+    holder = subprocess.Popen(
+        [os.path.join(os.environ.get("STACKS_ROOT", "."), "deploy", "ctl"), "psql", "-v", "ON_ERROR_STOP=1", "-c",
+         f"BEGIN; SELECT id FROM books WHERE id = {book} FOR UPDATE; SELECT pg_sleep({timeout + 3}); COMMIT;"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy())
+    try:
+        time.sleep(0.5)
+        started = time.monotonic()
+        response = api.post(f"/api/books/{book}/borrow", json={})
+        waited = time.monotonic() - started
+        assert_problem(response, 503, "service-unavailable")
+        assert response.headers["Retry-After"] == "1"
+        assert timeout - 1 < waited < timeout + 2, waited
+        assert api.get("/api/borrows?status=active").json()["data"] == loans_before
+    finally:
+        holder.wait(30)

@@ -58,6 +58,16 @@ import Testing
         }
     }
 
+    // Regression (found while fuzzing): REQUEST_URI was cut at the Character '?', which a scalar like
+    // U+0603 before it glues into one grapheme, so the query stayed in the path; nginx cuts at the byte.
+    @Test("cuts REQUEST_URI at the first '?' byte, whatever scalar comes before it")
+    func cutsAtQuestionMarkByte() throws {
+        let parameters = CGIParameters(["REQUEST_METHOD": "GET", "REQUEST_URI": "/api/books\u{603}?q=1", "QUERY_STRING": "q=1"])
+        let request = try Request(cgiParameters: parameters, body: [], contentLength: 0)
+        #expect(request.path == "/api/books\u{603}")
+        #expect(request.rawQuery == "q=1")
+    }
+
     @Test(
         "reads CONTENT_LENGTH, refusing what is not a length",
         arguments: [

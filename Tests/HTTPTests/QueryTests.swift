@@ -12,6 +12,19 @@ import Testing
         #expect(query.get("missing") == nil)
     }
 
+    // Regression (found by deploy/fuzz cursor): the string was split on the Characters '&' and '=',
+    // and U+0603 (a prepended concatenation mark) or a combining mark after '=' makes one grapheme of
+    // itself and the delimiter, so `q=\u{603}&cursor=x` was one parameter q whose value held the cursor.
+    @Test(
+        "splits on every '&' and '=' byte, whatever scalar comes before or after it",
+        arguments: [
+            ("q=\u{603}&cursor=x", ["q", "\u{603}", "cursor", "x"]), ("q\u{603}=a&cursor=x", ["q\u{603}", "a", "cursor", "x"]),
+            ("q=a&\u{301}cursor=x", ["q", "a", "\u{301}cursor", "x"]),
+        ])
+    func splitsOnDelimiterBytes(raw: String, expected: [String]) throws {
+        #expect(try Query(parsing: raw).items.flatMap { [$0.name, $0.value] } == expected)
+    }
+
     @Test("refuses a repeated parameter")
     func repeated() {
         #expect(throws: Problem.self) { try Query(parsing: "limit=1&limit=2") }

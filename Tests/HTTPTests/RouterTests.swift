@@ -78,4 +78,13 @@ import Testing
     func badID(id: String) {
         #expect(throws: Problem.notFound()) { try PathParameters(["id": id]).id("id") }
     }
+
+    @Test("lists every route's method and pattern in the order they were added")
+    func patterns() {
+        #expect(
+            router.patterns.map(\.description) == [
+                "GET /api/books", "POST /api/books", "GET /api/books/{id}", "DELETE /api/books/{id}",
+                "POST /api/books/{id}/borrow",
+            ])
+    }
 }

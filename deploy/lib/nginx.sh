@@ -27,11 +27,52 @@ render_nginx() {
   # nginx's body limit is the workers' (the worker checked the value at its preflight; default as in Config.swift).
   check_number STACKS_MAX_BODY "${STACKS_MAX_BODY:-1048576}"
   check_number STACKS_CLIENT_TIMEOUT_MS "${STACKS_CLIENT_TIMEOUT_MS:-60000}"
+  local rate=${STACKS_AUTH_RATE:-10}
+  check_number STACKS_AUTH_RATE "$rate"
   render "$STACKS_ROOT/nginx/stacks.conf" "$SITE_CONF" \
     "RUN=$RUN_DIR" "PORT=$STACKS_PORT" "LOG=$LOG_DIR" "CGI_SCRIPT=$STACKS_BIN" "UPSTREAM_SERVERS=$upstream" \
-    "MAX_BODY=${STACKS_MAX_BODY:-1048576}" "CLIENT_TIMEOUT=${STACKS_CLIENT_TIMEOUT_MS:-60000}ms"
+    "MAX_BODY=${STACKS_MAX_BODY:-1048576}" "WWW=$WWW_DIR" "AUTH_RATE=$rate" "AUTH_BURST=$((2 * rate))" \
+    "CLIENT_TIMEOUT=${STACKS_CLIENT_TIMEOUT_MS:-60000}ms"
   render "$STACKS_ROOT/nginx/main.conf" "$NGINX_CONF" \
     "USER=$WORKER_USER" "RUN=$RUN_DIR" "LOG=$LOG_DIR" "HOME=$STACKS_HOME" "SITE=$SITE_CONF"
+}
+
+# The docs page at /api/docs/: Swagger UI's files from a pinned PyPI package that ships them (no CDN,
+# no Django: --no-deps), with nginx/docs/ beside them, in $WWW_DIR/docs. Fetched once per pin;
+# without PyPI the API runs all the same and /api/docs/ is a 404 until a later deploy/up fetches it.
+SWAGGER_UI_PACKAGE='drf-spectacular-sidecar==2026.10.1'
+docs_install() {
+  local static=$WWW_DIR tmp dist
+  install -d -m 0755 "$static"
+  if [ "$(cat "$static/docs.package" 2>/dev/null)" != "$SWAGGER_UI_PACKAGE" ]; then
+    python3 -m pip --version >/dev/null 2>&1 || ensure_packages python3-pip
+    tmp=$(mktemp -d)
+    if PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --disable-pip-version-check --no-deps \
+      --target "$tmp" "$SWAGGER_UI_PACKAGE" >"$tmp/pip.log" 2>&1; then
+      dist=$tmp/drf_spectacular_sidecar/static/drf_spectacular_sidecar/swagger-ui-dist
+      rm -rf "$static/docs.new"
+      install -d -m 0755 "$static/docs.new"
+      install -m 0644 "$dist/swagger-ui-bundle.js" "$dist/swagger-ui.css" "$dist/LICENSE" "$static/docs.new/"
+      rm -rf "$static/docs"
+      mv "$static/docs.new" "$static/docs"
+      echo "$SWAGGER_UI_PACKAGE" >"$static/docs.package"
+      say "docs page: Swagger UI from $SWAGGER_UI_PACKAGE"
+    else
+      warn "could not fetch $SWAGGER_UI_PACKAGE from PyPI: no docs page at /api/docs/ ($(tail -n 1 "$tmp/pip.log"))"
+    fi
+    rm -rf "$tmp"
+  fi
+  [ -d "$static/docs" ] && install -m 0644 "$STACKS_ROOT"/nginx/docs/* "$static/docs/"
+  return 0
+}
+
+# publish_www: the OpenAPI document, copied into $WWW_DIR (readable by nginx's workers), which nginx
+# serves at /api/openapi.json; replaced in one rename, so a request never reads half a file.
+publish_www() {
+  install -d -m 0755 "$WWW_DIR"
+  install -m 0644 "$STACKS_ROOT/docs/openapi.json" "$WWW_DIR/openapi.json.new"
+  mv -f "$WWW_DIR/openapi.json.new" "$WWW_DIR/openapi.json"
+  can_access "$WORKER_USER" -r "$WWW_DIR/openapi.json" || die "user $WORKER_USER cannot read $WWW_DIR/openapi.json"
 }
 
 nginx_cmd() { nginx -p "$STACKS_HOME/nginx/" -c "$NGINX_CONF" -e "$LOG_DIR/nginx-error.log" "$@"; }

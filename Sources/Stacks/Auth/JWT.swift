@@ -6,28 +6,28 @@ import Foundation
 import HTTP
 
 /// Why a token was refused; the client only ever sees "invalid token".
-struct TokenRejection: Error, Equatable, CustomStringConvertible {
+package struct TokenRejection: Error, Equatable, CustomStringConvertible {
     /// The reason, for logs and tests.
-    let description: String
+    package let description: String
 }
 
 /// The claims Stacks puts in an access token.
-struct AccessClaims: Codable, Equatable, Sendable {
-    let iss: String
-    let aud: String
-    let sub: String
-    let iat: Int
-    let nbf: Int
-    let exp: Int
-    let jti: String
-    let scope: String
-    let role: String
+package struct AccessClaims: Codable, Equatable, Sendable {
+    package let iss: String
+    package let aud: String
+    package let sub: String
+    package let iat: Int
+    package let nbf: Int
+    package let exp: Int
+    package let jti: String
+    package let scope: String
+    package let role: String
     /// The refresh family (session) the token was issued in, if any.
-    let sid: String?
+    package let sid: String?
 }
 
 /// Signs and verifies HS256 tokens with a key set.
-struct TokenSigner: Sendable {
+package struct TokenSigner: Sendable {
     /// The keys; the first signs, all verify.
     let keys: [JWTKey]
     /// The expected issuer (nil: not checked, for foreign test vectors only).
@@ -37,6 +37,13 @@ struct TokenSigner: Sendable {
     /// Allowed clock difference in seconds.
     let leeway: Int = 30
 
+    /// Makes a signer; `issuer` and `audience` nil skip those checks (foreign test vectors only).
+    package init(keys: [JWTKey], issuer: String?, audience: String?) {
+        self.keys = keys
+        self.issuer = issuer
+        self.audience = audience
+    }
+
     private struct Header: Codable {
         let alg: String
         let typ: String?
@@ -44,7 +51,7 @@ struct TokenSigner: Sendable {
     }
 
     /// A signed compact token for `claims`, with the first key's kid.
-    func sign<Claims: Encodable>(_ claims: Claims) -> String {
+    package func sign<Claims: Encodable>(_ claims: Claims) -> String {
         let key = keys[0]
         let header = Base64URL.encode(JSONCoding.encode(Header(alg: "HS256", typ: "JWT", kid: key.id)))
         let payload = Base64URL.encode(JSONCoding.encode(claims))
@@ -53,7 +60,7 @@ struct TokenSigner: Sendable {
     }
 
     /// The verified payload bytes of a compact token, checked against `now`.
-    func verify(_ token: String, now: Date) throws(TokenRejection) -> [UInt8] {
+    package func verify(_ token: String, now: Date) throws(TokenRejection) -> [UInt8] {
         try verified(token, now: now).payload
     }
 
@@ -84,7 +91,7 @@ struct TokenSigner: Sendable {
     }
 
     /// Verifies and decodes an access token.
-    func verifyAccess(_ token: String, now: Date) throws(TokenRejection) -> AccessClaims {
+    package func verifyAccess(_ token: String, now: Date) throws(TokenRejection) -> AccessClaims {
         let claims = try verified(token, now: now).claims
         do throws(TokenRejection) {
             return AccessClaims(

@@ -3,16 +3,16 @@
 import HTTP
 
 /// A book as a client sends it; for PATCH every field is optional.
-struct BookInput: RequestBody {
-    var title: String?
-    var author: String?
-    var isbn: String?
-    var year: Int?
-    var copies: Int?
-    static let fields: Set<String> = ["title", "author", "isbn", "year", "copies"]
+package struct BookInput: RequestBody {
+    package var title: String?
+    package var author: String?
+    package var isbn: String?
+    package var year: Int?
+    package var copies: Int?
+    package static let fields: Set<String> = ["title", "author", "isbn", "year", "copies"]
 
     /// Checks the present fields (and, for a new book, that the required ones are there); normalises the ISBN.
-    func validated(creating: Bool) throws(Problem) -> BookInput {
+    package func validated(creating: Bool) throws(Problem) -> BookInput {
         var validation = Validation()
         var clean = self
         clean.title = validation.line(title, "/title", maxLength: 500)

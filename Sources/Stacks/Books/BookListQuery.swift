@@ -3,30 +3,30 @@
 import HTTP
 
 /// A sort key of the book list.
-struct BookSortKey: Sendable, Equatable {
+package struct BookSortKey: Sendable, Equatable {
     /// The column, from the allow-list.
-    let column: String
+    package let column: String
     /// Whether the order is descending (`-` prefix).
-    let descending: Bool
+    package let descending: Bool
 
     /// Sortable columns and the SQL type their cursor values are cast to.
     static let columns: [String: String] = ["id": "bigint", "title": "text", "author": "text", "year": "integer", "isbn": "text"]
 
     /// The SQL cast of this key's cursor value.
-    var sqlType: String { Self.columns[column]! }
+    package var sqlType: String { Self.columns[column]! }
 }
 
 /// A parsed book-list request.
-struct BookListQuery: Sendable, Equatable {
-    var text: String?
+package struct BookListQuery: Sendable, Equatable {
+    package var text: String?
     var author: String?
     var available: Bool?
     var yearFrom: Int?
     var yearTo: Int?
     /// The sort keys, always ending with `id` so the order is total.
-    var sort: [BookSortKey]
+    package var sort: [BookSortKey]
     var limit: Int
-    var cursor: Cursor?
+    package var cursor: Cursor?
 
     static let parameterNames: Set<String> = ["q", "author", "available", "year_from", "year_to", "sort", "limit", "cursor"]
     static let defaultLimit = 20
@@ -41,7 +41,7 @@ struct BookListQuery: Sendable, Equatable {
     }
 
     /// Parses and validates the query string.
-    init(_ query: Query) throws(Problem) {
+    package init(_ query: Query) throws(Problem) {
         try query.allowOnly(Self.parameterNames)
         text = try Self.nonEmpty(query, "q", maxLength: 200)
         author = try Self.nonEmpty(query, "author", maxLength: 300)
@@ -69,14 +69,14 @@ struct BookListQuery: Sendable, Equatable {
     }
 
     /// The sort as written back into cursors (`title,-year,id`).
-    var sortSpec: String { Self.spec(sort) }
+    package var sortSpec: String { Self.spec(sort) }
 
     private static func spec(_ keys: [BookSortKey]) -> String {
         keys.map { ($0.descending ? "-" : "") + $0.column }.joined(separator: ",")
     }
 
     /// Identifies the filters, so a cursor cannot be replayed against another result set.
-    var filterFingerprint: String {
+    package var filterFingerprint: String {
         [
             text ?? "", author ?? "", available.map { "\($0)" } ?? "", yearFrom.map(String.init) ?? "",
             yearTo.map(String.init) ?? "",

@@ -7,5 +7,6 @@ enum Schema {
     static let migrations = [
         "001_catalog", "002_auth", "003_loans", "004_chat", "005_security", "006_catalog_scale", "007_access_check",
         "008_catalog_sort", "009_active_loans", "010_circulation", "011_notices", "012_assistant",
+        "013_counters_per_statement",
     ]
 }

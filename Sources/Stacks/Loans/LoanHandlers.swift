@@ -3,10 +3,10 @@
 import HTTP
 
 /// `POST /api/books/{id}/borrow` body; empty means all defaults.
-struct BorrowBody: RequestBody {
-    var borrowerName: String?
-    var days: Int?
-    static let fields: Set<String> = ["borrower_name", "days"]
+package struct BorrowBody: RequestBody {
+    package var borrowerName: String?
+    package var days: Int?
+    package static let fields: Set<String> = ["borrower_name", "days"]
     private enum CodingKeys: String, CodingKey {
         case borrowerName = "borrower_name"
         case days

@@ -4,19 +4,19 @@
 import Postgres
 
 /// What a member chose, or the defaults.
-struct Preferences: Encodable, Equatable, Sendable {
+package struct Preferences: Encodable, Equatable, Sendable {
     /// Days a borrow lasts when it names none (1–30).
-    var defaultLoanDays: Int
+    package var defaultLoanDays: Int
     /// Days before the due time a due-soon notice comes (0–7, 0 = none).
-    var dueSoonDays: Int
+    package var dueSoonDays: Int
     /// Whether overdue notices come.
-    var overdue: Bool
+    package var overdue: Bool
     /// Whether a notice comes when a held copy waits on the shelf.
-    var holdAvailable: Bool
+    package var holdAvailable: Bool
     /// Whether notices are also POSTed to `webhookURL`.
-    var webhookEnabled: Bool
+    package var webhookEnabled: Bool
     /// The receiver of webhook deliveries.
-    var webhookURL: String?
+    package var webhookURL: String?
     /// When the signing secret was made (nil: none yet).
     let webhookSecretCreatedAt: String?
     /// When the member last changed a preference (nil: never).
@@ -30,6 +30,21 @@ struct Preferences: Encodable, Equatable, Sendable {
         p.default_loan_days, p.due_soon_days, p.notify_overdue, p.notify_hold_available, p.webhook_enabled, p.webhook_url,
         \(fragment: SQLTime.iso("p.webhook_secret_at")) AS webhook_secret_at, \(fragment: SQLTime.iso("p.updated_at")) AS updated_at
         """
+
+    /// Makes preferences from their values.
+    package init(
+        defaultLoanDays: Int, dueSoonDays: Int, overdue: Bool, holdAvailable: Bool, webhookEnabled: Bool,
+        webhookURL: String?, webhookSecretCreatedAt: String?, updatedAt: String?
+    ) {
+        self.defaultLoanDays = defaultLoanDays
+        self.dueSoonDays = dueSoonDays
+        self.overdue = overdue
+        self.holdAvailable = holdAvailable
+        self.webhookEnabled = webhookEnabled
+        self.webhookURL = webhookURL
+        self.webhookSecretCreatedAt = webhookSecretCreatedAt
+        self.updatedAt = updatedAt
+    }
 
     /// Reads a row selected with `columns`.
     init(row: Row) throws(PostgresError) {
@@ -57,7 +72,7 @@ struct Preferences: Encodable, Equatable, Sendable {
         case holdAvailable = "hold_available"
     }
 
-    func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(channels, forKey: .channels)
         try container.encode(defaultLoanDays, forKey: .defaultLoanDays)

@@ -4,8 +4,8 @@
 import HTTP
 
 /// The patch document, each field as sent (absent, null or a value of any JSON type).
-struct PreferencesPatch: RequestBody {
-    static let fields: Set<String> = ["default_loan_days", "notices", "channels", "webhook_url"]
+package struct PreferencesPatch: RequestBody {
+    package static let fields: Set<String> = ["default_loan_days", "notices", "channels", "webhook_url"]
     /// The fields of the `notices` object.
     static let noticeFields: Set<String> = ["due_soon_days", "overdue", "hold_available"]
 
@@ -16,7 +16,7 @@ struct PreferencesPatch: RequestBody {
         self.members = members
     }
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         guard case .object(let members) = try JSONValue(from: decoder) else {
             throw DecodingError.typeMismatch(
                 [String: JSONValue].self, .init(codingPath: [], debugDescription: "a merge patch is a JSON object"))
@@ -26,7 +26,7 @@ struct PreferencesPatch: RequestBody {
 
     /// `current` with this patch applied; throws one 400 listing every bad field. The webhook URL
     /// is only checked for its form here (the caller resolves it).
-    func applied(to current: Preferences, hasSecret: Bool) throws(Problem) -> Preferences {
+    package func applied(to current: Preferences, hasSecret: Bool) throws(Problem) -> Preferences {
         var errors: [FieldError] = []
         var next = current
         let defaults = PreferencesDefaults()
@@ -51,7 +51,7 @@ struct PreferencesPatch: RequestBody {
             if let problem = WebhookURL.formProblem(url) {
                 errors.append(FieldError(pointer: "/webhook_url", detail: problem))
             } else {
-                next.webhookURL = url
+                next.webhookURL = WebhookURL.canonical(url)
             }
         case _?: errors.append(FieldError(pointer: "/webhook_url", detail: "must be an http or https URL or null"))
         }

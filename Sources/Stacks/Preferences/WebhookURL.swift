@@ -44,6 +44,13 @@ enum WebhookURL {
         return (host.lowercased(), port)
     }
 
+    /// The URL as stored: its scheme in lower case (`HTTPS://` and `https://` are one scheme, and
+    /// the database accepts only the lower-case form); the rest as given.
+    static func canonical(_ text: String) -> String {
+        let scheme = text.prefix { $0 != ":" }
+        return scheme.lowercased() + text.dropFirst(scheme.count)
+    }
+
     /// Why `text` is not a usable webhook URL by its form alone; nil when it is.
     static func formProblem(_ text: String) -> String? {
         guard text.utf8.count <= maxLength else { return "must be at most \(maxLength) characters" }
