@@ -13,19 +13,14 @@ import pytest
 
 from conftest import MODE, stack_setting
 from wire import (FCGI_ABORT_REQUEST, FCGI_BEGIN_REQUEST, FCGI_DATA, FCGI_END_REQUEST, FCGI_GET_VALUES,
-                  FCGI_GET_VALUES_RESULT, FCGI_PARAMS, FCGI_STDIN, FCGI_STDOUT, FCGI_UNKNOWN_TYPE, assert_serving,
-                  assert_unchanged, assert_workers, begin_request, fcgi_exchange, fcgi_pairs_bytes, fcgi_record, fcgi_request,
-                  fcgi_stream, read_fcgi_answer, request_params, snapshot, worker_pids, worker_sockets)
+                  FCGI_GET_VALUES_RESULT, FCGI_PARAMS, FCGI_STDIN, FCGI_UNKNOWN_TYPE, assert_serving,
+                  begin_request, fcgi_exchange, fcgi_pairs_bytes, fcgi_record, fcgi_request, fcgi_stream,
+                  leaving_no_trace, read_fcgi_answer, request_params, serving, worker_sockets, workers)  # noqa: F401
 
 CLOSED = None  # the expected status when the connection closes without an answer
 # How long a worker waits on a stalled connection (STACKS_FASTCGI_TIMEOUT_MS), plus libfcgi's wait
 # of up to 2 s for the peer to hang up once it closes its side, plus slack.
 STALL_SECONDS = int(stack_setting("STACKS_FASTCGI_TIMEOUT_MS", "10000")) / 1000 + 2 + 2
-
-
-@pytest.fixture(scope="module")
-def workers():
-    return len(worker_pids())
 
 
 @pytest.fixture(scope="module")
@@ -37,21 +32,8 @@ def socket_path():
 @pytest.fixture(scope="class", autouse=True)
 def group_leaves_no_trace(workers):
     """Around each class: nothing written, and in pooled mode the very same workers."""
-    before, pids = snapshot(), worker_pids()
-    yield
-    assert_serving(workers)
-    assert_unchanged(before, snapshot())
-    if MODE == "pooled":
-        assert worker_pids() == pids, "a worker died (multiwatch replaced it)"
-
-
-@pytest.fixture
-def serving(workers):
-    """After each case: the pools' workers all there (one that exited replaced). Each group ends
-    with a request through nginx answered at once, and between cases the next case's own
-    request, which must be answered within seconds, shows the stack serving."""
-    yield
-    assert_workers(workers)
+    with leaving_no_trace(workers):
+        yield
 
 
 def assert_fastcgi_answer(answer, expected):

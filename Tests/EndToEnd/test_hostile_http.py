@@ -13,8 +13,8 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from conftest import BASE_URL, MODE, make_librarian, new_key, register, stack_setting, unique_email
-from wire import assert_serving, assert_workers, assert_unchanged, http_exchange, http_request, snapshot, worker_pids
+from conftest import BASE_URL, make_librarian, new_key, register, stack_setting, unique_email
+from wire import http_exchange, http_request, leaving_no_trace, serving, workers  # noqa: F401 (fixtures)
 
 CLOSED = None  # the expected "status" when nginx closes the connection without an answer
 JSON_TYPE = ("Content-Type", "application/json")
@@ -22,33 +22,13 @@ REGISTER = "/api/auth/register"  # public and not rate-limited: where bodies wit
 SLOW_CLIENT_SECONDS = int(stack_setting("STACKS_CLIENT_TIMEOUT_MS", "60000")) / 1000
 
 
-@pytest.fixture(scope="module")
-def workers():
-    """The workers the pools keep alive, counted once (none in CGI mode)."""
-    return len(worker_pids())
-
-
 @pytest.fixture(scope="class", autouse=True)
 def group_leaves_no_trace(request, workers, keys, targets):
-    """Around each class (after the module's own set-up): the watched tables unchanged (a class
-    that stores on purpose says so with `writes = True` and checks its own rows), and in pooled
-    mode the very same workers."""
-    before, pids = snapshot(), worker_pids()
-    yield
-    assert_serving(workers)
-    if not getattr(request.cls, "writes", False):
-        assert_unchanged(before, snapshot())
-    if MODE == "pooled":
-        assert worker_pids() == pids, "a worker died (multiwatch replaced it)"
-
-
-@pytest.fixture
-def serving(workers):
-    """After each case: the pools' workers all there (one that exited replaced). Each group ends
-    with a request through nginx answered at once, and between cases the next case's own
-    request, which must be answered within seconds, shows the stack serving."""
-    yield
-    assert_workers(workers)
+    """Around each class (after the module's own set-up): nothing written (a class that stores on
+    purpose says so with `writes = True` and checks its own rows), and in pooled mode the very
+    same workers."""
+    with leaving_no_trace(workers, tables=not getattr(request.cls, "writes", False)):
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,10 @@ import socket
 import struct
 import time
 from collections import namedtuple
+from contextlib import contextmanager
 from urllib.parse import urlparse
 
+import pytest
 import requests
 
 from conftest import BASE_URL, MODE, admin_sql, stack_worker_pids
@@ -264,3 +266,32 @@ def snapshot():
 def assert_unchanged(before, after):
     changed = {name: (before[name], after[name]) for name in before if before[name] != after[name]}
     assert not changed, f"written: {changed}"
+
+
+@contextmanager
+def leaving_no_trace(workers, tables=True):
+    """Around a group of cases: the stack serving afterwards, the watched tables unchanged (unless
+    `tables` is false: a group that stores on purpose checks its own rows), and in pooled mode the
+    very same workers (none died and was replaced)."""
+    before, pids = snapshot(), worker_pids()
+    yield
+    assert_serving(workers)
+    if tables:
+        assert_unchanged(before, snapshot())
+    if MODE == "pooled":
+        assert worker_pids() == pids, "a worker died (multiwatch replaced it)"
+
+
+@pytest.fixture(scope="module")
+def workers():
+    """The workers the pools keep alive, counted once (none in CGI mode)."""
+    return len(worker_pids())
+
+
+@pytest.fixture
+def serving(workers):
+    """After each case: the pools' workers all there (one that exited replaced). Each group ends
+    with a request through nginx answered at once, and between cases the next case's own
+    request, which must be answered within seconds, shows the stack serving."""
+    yield
+    assert_workers(workers)
