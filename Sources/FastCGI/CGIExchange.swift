@@ -6,10 +6,10 @@ import HTTP
 
 /// The request–response step shared by the FastCGI loop and plain CGI.
 enum CGIExchange {
-    /// The CGI bytes answering one request. Parameters without a method are the web server's
-    /// fault, not the client's (no HTTP request lacks a method), so they get a 500 problem, as in
-    /// Go's net/http/fcgi, written by `refuse` (the application's problem shape) with the request
-    /// id, and a line for `log`; `respond` is not called.
+    /// The CGI bytes answering one request. Parameters without a method make no request (RFC
+    /// 3875 §4.1.12 requires one), so they get a 400 problem like any other request that cannot be
+    /// read, written by `refuse` (the application's problem shape) with the request id; `log` gets
+    /// an error line, since from nginx it would mean a broken configuration. `respond` is not called.
     static func bytes(
         for parameters: CGIParameters, body: [UInt8], contentLength: Int, _ respond: (Request) -> Response,
         refuse: (Problem, String) -> Response, log: (String) -> Void = CGIExchange.logToStandardError
@@ -21,8 +21,8 @@ enum CGIExchange {
             let requestID = parameters["REQUEST_ID"] ?? parameters["HTTP_X_REQUEST_ID"] ?? ""
             log(
                 "{\"error\":\(JSONText.quoted(error.description)),\"level\":\"error\",\"pid\":\(getpid()),"
-                    + "\"request_id\":\(JSONText.quoted(requestID)),\"status\":500}")
-            return refuse(Problem.internalError(), requestID).cgiBytes()
+                    + "\"request_id\":\(JSONText.quoted(requestID)),\"status\":400}")
+            return refuse(Problem.badRequest("The request has no method."), requestID).cgiBytes()
         }
         return respond(request).cgiBytes(includeBody: request.method != .head)
     }

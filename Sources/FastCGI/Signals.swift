@@ -1,7 +1,7 @@
 // Process signal set-up for a worker: SIGTERM/SIGINT ask libfcgi to stop after the request in
-// hand (installed with sigaction and without SA_RESTART, so a blocked accept returns); SIGPIPE
-// from a vanished client is ignored so that a write error cannot kill the worker. While a request
-// is served the stop signals are blocked, and a pending one ends the loop afterwards.
+// hand (installed with sigaction and without SA_RESTART, so the listener's wait returns); SIGPIPE
+// from a vanished client is ignored so that a write error cannot kill the worker. The stop signals
+// are blocked but while the listener waits, and a pending one ends the loop after the request.
 import CFastCGI
 import Glibc
 

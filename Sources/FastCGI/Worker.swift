@@ -1,5 +1,6 @@
-// The FastCGI accept loop: one request at a time on the listening socket at fd 0, until
-// SIGTERM (accept then returns a negative code) or the request budget is spent.
+// The FastCGI loop: one request at a time from the listening socket at fd 0, until a stop signal
+// (SIGTERM, SIGINT, or multiwatch's SIGUSR1) or the request budget is spent. Connections come from
+// Listener, with their timeouts; libfcgi reads and writes their records.
 import CFastCGI
 import Glibc
 import HTTP
@@ -10,11 +11,14 @@ public struct FastCGIWorker {
     public let bodyLimit: Int
     /// Requests to serve before exiting (0 = no limit).
     public let maxRequests: Int
+    /// How long one read or write on a connection may wait for the web server, in milliseconds.
+    public let timeoutMS: Int
 
     /// Makes a worker loop with its limits.
-    public init(bodyLimit: Int, maxRequests: Int) {
+    public init(bodyLimit: Int, maxRequests: Int, timeoutMS: Int) {
         self.bodyLimit = bodyLimit
         self.maxRequests = maxRequests
+        self.timeoutMS = timeoutMS
     }
 
     /// Whether fd 0 is not a FastCGI socket, i.e. the process was started as plain CGI (asks libfcgi each time).
@@ -24,13 +28,35 @@ public struct FastCGIWorker {
     public func run(_ respond: (Request) -> Response, refuse: (Problem, String) -> Response) {
         guard FCGX_Init() == 0 else { return }
         var request = FCGX_Request()
-        guard FCGX_InitRequest(&request, 0, Int32(FCGI_FAIL_ACCEPT_ON_INTR)) == 0 else { return }
-        var served = 0
-        // While a request is in hand the stop signals wait, so no read or write of it is cut
-        // short by EINTR; one that arrived meanwhile ends the loop once the response is out.
+        // libfcgi is given no listening socket (-1), only each connection the listener accepted
+        // (its ipcFd, marked to be kept so that FCGX_Accept_r's opening finish does not close
+        // it). When libfcgi drops a connection whose records are broken, its own accept of -1
+        // fails with EBADF and the loop accepts the next connection itself, with the timeouts.
+        guard FCGX_InitRequest(&request, -1, 0) == 0 else { return }
+        let listener = Listener(descriptor: 0, timeoutMS: timeoutMS)
+        // The stop signals are held all along but inside the listener's wait, so no read or
+        // write of a request is cut short by EINTR; one that arrives meanwhile ends the loop
+        // once the response is out.
         var stopSignals = Signals.stopSet()
-        while FCGX_Accept_r(&request) >= 0 {
-            sigprocmask(SIG_BLOCK, &stopSignals, nil)
+        var waitingMask = sigset_t()
+        sigprocmask(SIG_BLOCK, &stopSignals, &waitingMask)
+        var served = 0
+        while true {
+            if request.ipcFd < 0 {
+                guard let connection = listener.next(waitingMask: waitingMask) else { break }
+                request.ipcFd = connection
+                request.keepConnection = 1
+            }
+            let accepted = FCGX_Accept_r(&request)
+            if accepted == -EBADF { continue }
+            guard accepted >= 0 else { break }
+            // libfcgi takes a PARAMS stream that failed (the peer hung up or stalled past the
+            // timeout, or sent a record out of place) for a whole one: such a request is never
+            // served, lest a cut-off header list pass as complete; its connection is dropped.
+            if FCGX_GetError(request.in) != 0 {
+                FCGX_Free(&request, 1)
+                continue
+            }
             let parameters = CGIParameters(entries: request.envp)
             let declared = Request.declaredContentLength(parameters)
             let body = BodyReader.read(declared: declared ?? 0, limit: bodyLimit) { buffer in
@@ -47,8 +73,8 @@ public struct FastCGIWorker {
             served += 1
             if maxRequests > 0 && served >= maxRequests { break }
             if Signals.stopPending() { break }
-            sigprocmask(SIG_UNBLOCK, &stopSignals, nil)
         }
         FCGX_Free(&request, 1)
+        sigprocmask(SIG_SETMASK, &waitingMask, nil)
     }
 }

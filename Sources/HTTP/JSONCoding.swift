@@ -16,13 +16,13 @@ public enum JSONCoding {
         _ type: Value.Type, from body: [UInt8], allowedFields: Set<String>
     ) throws(Problem) -> Value {
         guard !body.isEmpty else { throw Problem.badRequest("A JSON request body is required.") }
-        let keys: [String]
+        let members: [(key: String, value: JSONScalar)]
         do {
-            keys = try JSONScanner.topLevelKeys(of: body)
+            members = try JSONScanner.topLevelMembers(of: body)
         } catch {
             throw Problem.badRequest("The request body is not acceptable JSON: \(error.reason)")
         }
-        let unknown = keys.filter { !allowedFields.contains($0) }
+        let unknown = members.map(\.key).filter { !allowedFields.contains($0) }
         guard unknown.isEmpty else {
             throw Problem.badRequest(
                 "Unknown field\(unknown.count == 1 ? "" : "s") \(NameList.quoted(unknown)); "
@@ -30,6 +30,8 @@ public enum JSONCoding {
         }
         do {
             return try JSONDecoder().decode(Value.self, from: Data(body))
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+            throw Problem.validation([unrepresentableNumber(in: members)])
         } catch let error as DecodingError {
             throw Problem.validation([fieldError(error)])
         } catch {
@@ -53,6 +55,21 @@ public enum JSONCoding {
         }
     }
 
+    /// Foundation refuses a number it cannot hold (1e400, or 1.5 or 2^63 for an integer) as
+    /// "not valid JSON", with no path; the scanner accepted the text, so that is what happened.
+    /// The pointer names the first top-level member that is no integer of 64 bits (a number
+    /// nested deeper is not seen: then the pointer is the whole document's).
+    static func unrepresentableNumber(in members: [(key: String, value: JSONScalar)]) -> FieldError {
+        let culprit = members.first { member in
+            guard case .number(let text) = member.value else { return false }
+            guard text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) else { return Int64(text) == nil }
+            return Double(text).flatMap { Int64(exactly: $0) } == nil
+        }
+        return FieldError(
+            pointer: culprit.map { pointer([JSONKey(stringValue: $0.key)]) } ?? "",
+            detail: "is a number out of range, or not a whole number where one is expected")
+    }
+
     private static func pointer(_ path: [any CodingKey]) -> String {
         path.map { key in
             let token = key.intValue.map(String.init) ?? key.stringValue
@@ -69,4 +86,12 @@ public enum JSONCoding {
         default: "a value of the expected type"
         }
     }
+}
+
+/// A member name as a coding key, for a pointer built outside a decoder.
+private struct JSONKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
 }

@@ -3,6 +3,7 @@
 // prepared (parsed once, named) on its first use on this connection and executed by name after
 // that; a new connection (after a reconnect) starts with none.
 import CLibPQ
+import Glibc
 
 /// A synchronous PostgreSQL connection.
 public final class Connection {
@@ -50,6 +51,23 @@ public final class Connection {
 
     /// Whether the connection is still usable.
     public var isOpen: Bool { !abandoned && PQstatus(handle) == CONNECTION_OK }
+
+    /// Whether the server has hung up on this connection while it sat idle (a restart, a
+    /// terminated backend): its socket then holds the server's last message and the end of the
+    /// stream. A poll without waiting; what an idle connection may receive and keep working
+    /// after (a notice, a parameter's new value) is read and leaves it open. Not asked inside a
+    /// transaction, whose failure the statement itself reports.
+    public var hungUp: Bool {
+        guard isOpen else { return true }
+        guard !inTransaction else { return false }
+        var entry = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        // The message and the end may arrive as two reads: read until the socket is quiet.
+        for _ in 0..<4 {
+            guard poll(&entry, 1, 0) > 0 else { break }
+            guard PQconsumeInput(handle) == 1 else { return true }
+        }
+        return PQstatus(handle) != CONNECTION_OK
+    }
 
     /// Runs one statement with its bound parameters (sent in text format, typed by their Swift
     /// values) and returns its rows. The statement is prepared on first use; `prepared: false`

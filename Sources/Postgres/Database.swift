@@ -14,9 +14,10 @@ public final class Database {
         self.prepareStatements = prepareStatements
     }
 
-    /// An open connection, reconnecting if the previous one broke.
+    /// An open connection, reconnecting if the previous one broke or the server hung up on it
+    /// while it was idle (so the first request after a database restart is served, not a 503).
     public func connection() throws(PostgresError) -> Connection {
-        if let current, current.isOpen { return current }
+        if let current, !current.hungUp { return current }
         current = nil
         let fresh = try Connection(parameters: parameters, prepareStatements: prepareStatements)
         current = fresh

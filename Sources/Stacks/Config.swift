@@ -40,6 +40,9 @@ public struct Config: Sendable, Equatable {
     public var maxRequests: Int
     /// The largest accepted request body in bytes.
     public var maxBody: Int
+    /// How long one read or write on a FastCGI connection may wait for the web server, in
+    /// milliseconds, before the worker drops the connection.
+    public var fastCGITimeoutMS: Int
     /// Per-statement time limit in milliseconds.
     public var statementTimeoutMS: Int
     /// Whether generate-key may create guest members for unknown emails.
@@ -96,7 +99,7 @@ public struct Config: Sendable, Equatable {
 
     /// Names the worker reads.
     static let workerNames: Set<String> = [
-        "STACKS_JWT_KEYS", "STACKS_MAX_REQUESTS", "STACKS_MAX_BODY", "STACKS_STATEMENT_TIMEOUT_MS",
+        "STACKS_JWT_KEYS", "STACKS_MAX_REQUESTS", "STACKS_MAX_BODY", "STACKS_FASTCGI_TIMEOUT_MS", "STACKS_STATEMENT_TIMEOUT_MS",
         "STACKS_OPEN_KEYS", "STACKS_JWT_ISSUER", "STACKS_JWT_AUDIENCE", "STACKS_ACCESS_TTL", "STACKS_REFRESH_TTL",
         "STACKS_REFRESH_GRACE", "STACKS_MAX_LOANS", "STACKS_MAX_RENEWALS", "STACKS_IDEMPOTENCY_TTL",
         "STACKS_PREPARED_STATEMENTS", "STACKS_CHAT_MAX_MESSAGES", "STACKS_MAX_HOLDS", "STACKS_HOLD_PICKUP_DAYS",
@@ -108,7 +111,7 @@ public struct Config: Sendable, Equatable {
     /// Names the deploy scripts read; the worker accepts them and ignores them.
     static let deploymentNames: Set<String> = [
         "STACKS_HOME", "STACKS_PORT", "STACKS_PG_PORT", "STACKS_WORKERS", "STACKS_BIN", "STACKS_MODE",
-        "STACKS_APP_ROLE", "STACKS_RUNNERS", "STACKS_AUTH_RATE",
+        "STACKS_APP_ROLE", "STACKS_RUNNERS", "STACKS_AUTH_RATE", "STACKS_CLIENT_TIMEOUT_MS",
     ]
 
     /// Reads and validates the configuration from an environment dictionary.
@@ -122,6 +125,7 @@ public struct Config: Sendable, Equatable {
         jwtKeys = try Self.keys(environment, "STACKS_JWT_KEYS").map { JWTKey(id: $0.id, secret: $0.secret) }
         maxRequests = try Self.integer(environment, "STACKS_MAX_REQUESTS", default: 0, in: 0...Int(Int32.max))
         maxBody = try Self.integer(environment, "STACKS_MAX_BODY", default: 1_048_576, in: 1024...104_857_600)
+        fastCGITimeoutMS = try Self.integer(environment, "STACKS_FASTCGI_TIMEOUT_MS", default: 10_000, in: 100...600_000)
         statementTimeoutMS = try Self.integer(
             environment, "STACKS_STATEMENT_TIMEOUT_MS", default: 5000, in: 100...600_000)
         openKeys = try Self.boolean(environment, "STACKS_OPEN_KEYS", default: false)

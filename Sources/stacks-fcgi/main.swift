@@ -33,7 +33,7 @@ if FastCGIWorker.startedAsCGI() {
     CGIRequest.serve(bodyLimit: config.maxBody, app.respond(to:), refuse: app.refuse(_:requestID:))
 } else {
     Signals.install()
-    FastCGIWorker(bodyLimit: config.maxBody, maxRequests: config.maxRequests).run(
+    FastCGIWorker(bodyLimit: config.maxBody, maxRequests: config.maxRequests, timeoutMS: config.fastCGITimeoutMS).run(
         app.respond(to:), refuse: app.refuse(_:requestID:))
 }
 exit(0)

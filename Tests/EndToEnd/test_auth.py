@@ -6,7 +6,7 @@ import re
 import pytest
 import requests
 
-from conftest import API, BASE_URL, MODE, ROOT, admin_sql, age_refresh_use, assert_problem, login, make_librarian, new_key, register, run_cgi, unique_email
+from conftest import API, BASE_URL, admin_sql, age_refresh_use, assert_problem, login, make_librarian, new_key, register, run_cgi, unique_email
 from tokens import b64, claims_of, fresh_claims, header_of, sign, stack_keys
 
 

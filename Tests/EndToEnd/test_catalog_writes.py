@@ -1,11 +1,10 @@
 """The catalog's write side (admin scope): create with Location, PATCH with If-Match, DELETE
 refused while copies are on loan; validation errors are 422 with pointers."""
 import random
-import time
 
 import pytest
 
-from conftest import admin_sql, assert_problem
+from conftest import assert_problem
 
 
 def isbn13():

@@ -17,7 +17,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import API, BASE_URL, admin_sql, assert_problem, new_key, register, run_cgi, unique_email
+from conftest import API, BASE_URL, admin_sql, new_key, register, run_cgi
 
 MODEL = "stacks-test-model"
 TOOLS = {"search_books", "get_book", "my_loans", "my_holds", "my_notices", "propose_borrow", "propose_return",

@@ -5,7 +5,6 @@ import concurrent.futures
 import datetime
 import uuid
 
-import pytest
 
 from conftest import API, BASE_URL, admin_sql, assert_problem, new_key, register, unique_email
 from test_catalog_writes import isbn13

@@ -6,7 +6,7 @@ import threading
 import time
 import uuid
 
-from conftest import API, BASE_URL, ROOT, admin_sql, assert_problem, new_key, register
+from conftest import ROOT, admin_sql, assert_problem
 from test_loans import add_book, fresh_member, invariant
 
 

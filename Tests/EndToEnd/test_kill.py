@@ -4,7 +4,6 @@ errors and on replies it gave up waiting for. Afterwards the database holds exac
 acknowledged operations: none lost, none doubled, and some replies came from replays."""
 import os
 import random
-import subprocess
 import threading
 import time
 import uuid

@@ -2,13 +2,10 @@
 and the one-copy race that must never double-book."""
 import os
 import threading
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
-from conftest import API, BASE_URL, MODE, admin_sql, assert_problem, new_key, register, unique_email
+from conftest import API, BASE_URL, admin_sql, assert_problem, new_key, register, unique_email
 
 RACE_ROUNDS = int(os.environ.get("STACKS_RACE_ROUNDS", "200"))
 

@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from conftest import BASE_URL, ROOT, admin_sql, register, stack_setting, unique_email
+from wire import FCGI_END_REQUEST, FCGI_PARAMS, FCGI_STDIN, FCGI_STDOUT, fcgi_pairs, fcgi_record, read_exactly
 
 LOG_DIR = os.path.join(os.environ.get("STACKS_HOME", os.path.join(ROOT, ".stacks-test")), "log")
 
@@ -155,39 +156,6 @@ def test_ctl_librarian_promotes_a_registered_member():
 # mid-request), the second answers 200. The second is a backup server, so every request goes to the
 # first one first and reaches the second only if nginx retries it.
 
-FCGI_BEGIN_REQUEST, FCGI_END_REQUEST, FCGI_PARAMS, FCGI_STDIN, FCGI_STDOUT = 1, 3, 4, 5, 6
-
-
-def read_exactly(conn, size):
-    data = b""
-    while len(data) < size:
-        chunk = conn.recv(size - len(data))
-        if not chunk:
-            raise ConnectionError("closed mid-record")
-        data += chunk
-    return data
-
-
-def fcgi_pairs(data):
-    """FastCGI name-value pairs → dict."""
-    pairs, i = {}, 0
-
-    def length():
-        nonlocal i
-        if data[i] < 128:
-            i += 1
-            return data[i - 1]
-        i += 4
-        return struct.unpack("!I", data[i - 4:i])[0] & 0x7FFFFFFF
-
-    while i < len(data):
-        name_length, value_length = length(), length()
-        name = data[i:i + name_length].decode("latin-1")
-        pairs[name] = data[i + name_length:i + name_length + value_length].decode("latin-1")
-        i += name_length + value_length
-    return pairs
-
-
 def read_fcgi_request(conn):
     """Reads records up to the empty STDIN record; returns (request id, params, body)."""
     params, body, request_id = b"", b"", 1
@@ -201,10 +169,6 @@ def read_fcgi_request(conn):
             if not content:
                 return request_id, fcgi_pairs(params), body
             body += content
-
-
-def fcgi_record(kind, request_id, content):
-    return struct.pack("!BBHHBB", 1, kind, request_id, len(content), 0, 0) + content
 
 
 class FakePool:
@@ -265,7 +229,7 @@ def nginx_over_fake_pools(request):
             subprocess.run(["bash", "-c", '. "$0/deploy/lib.sh" && render "$0/nginx/stacks.conf" "$@"', ROOT, site,
                             f"RUN={prefix}", f"PORT={port}", f"LOG={prefix}", f"CGI_SCRIPT={prefix}/none",
                             f"UPSTREAM_SERVERS={upstream}", f"MAX_BODY={max_body}", f"WWW={prefix}",
-                            "AUTH_RATE=10", "AUTH_BURST=20"], check=True, timeout=30)
+                            "AUTH_RATE=10", "AUTH_BURST=20", "CLIENT_TIMEOUT=60000ms"], check=True, timeout=30)
             temp_paths = "\n".join(f"    {name}_temp_path {prefix}/{name};" for name in
                                    ("client_body", "fastcgi", "proxy", "uwsgi", "scgi"))
             with open(os.path.join(prefix, "nginx.conf"), "w") as conf:

@@ -20,7 +20,7 @@ import Testing
         }
     }
 
-    @Test("answers parameters without a method 500 with a problem, logs why, and never calls the application")
+    @Test("answers parameters without a method 400 with a problem, logs why, and never calls the application")
     func noMethodAnswer() throws {
         var called = false
         var logged: [String] = []
@@ -36,14 +36,14 @@ import Testing
                 return Response(status: problem.status, headers: Headers([("Content-Type", "application/problem+json")]))
             }, log: { logged.append($0) })
         #expect(!called)
-        #expect(refused.count == 1 && refused.first?.0.slug == "internal" && refused.first?.1 == "r9")
+        #expect(refused.count == 1 && refused.first?.0.slug == "bad-request" && refused.first?.1 == "r9")
         let output = text(bytes)
-        #expect(output.hasPrefix("Status: 500 Internal Server Error\r\n"))
+        #expect(output.hasPrefix("Status: 400 Bad Request\r\n"))
         #expect(output.contains("Content-Type: application/problem+json\r\n"))
         #expect(logged.count == 1)
         let line = try #require(JSONSerialization.jsonObject(with: Data(logged[0].utf8)) as? [String: Any])
         #expect((line["error"] as? String)?.contains("REQUEST_METHOD") == true)
-        #expect(line["status"] as? Int == 500 && line["request_id"] as? String == "r9")
+        #expect(line["status"] as? Int == 400 && line["request_id"] as? String == "r9")
     }
 
     @Test("passes a request with a method to the application, without a body for HEAD")

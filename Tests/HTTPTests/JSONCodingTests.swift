@@ -71,6 +71,22 @@ struct Sample: Decodable, Equatable {
         }
     }
 
+    // Regression: Foundation refuses a number it cannot hold as "The given data was not valid
+    // JSON." with no path, which became a 422 saying so with the pointer "".
+    @Test(
+        "answers 422 naming the member whose number does not fit",
+        arguments: ["1e400", "-1e400", "1.5", "99999999999999999999", "9223372036854775808", "-9223372036854775809"])
+    func unrepresentableNumber(number: String) {
+        do {
+            _ = try decode(#"{"title": "a", "copies": \#(number)}"#)
+            Issue.record("accepted \(number)")
+        } catch {
+            #expect(error.status == .unprocessableContent)
+            let detail = "is a number out of range, or not a whole number where one is expected"
+            #expect(error.errors == [FieldError(pointer: "/copies", detail: detail)])
+        }
+    }
+
     // Regression: the 400 listed every unknown key (60,000 keys gave a 1.18 MB error).
     @Test("names a few unknown fields and counts the rest")
     func unknownFieldsBounded() {

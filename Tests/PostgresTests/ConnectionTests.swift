@@ -165,20 +165,38 @@ func testDatabaseParameters() throws -> [String: String] {
         }
     }
 
-    @Test("reopens a connection that the server killed, on the next use, through connection() as requests do")
+    @Test("serves the first use after the server hung up on an idle connection from a new connection")
     func reconnects() throws {
         let database = Database(parameters: try testDatabaseParameters())
-        let pid = try #require(try database.connection().query("SELECT pg_backend_pid() AS pid").first?.int("pid"))
-        let killer = try Connection(parameters: testDatabaseParameters())
-        try killer.query("SELECT pg_terminate_backend(\(pid)::int)")
+        let pid = try backendPID(database.connection())
+        try terminate(pid)
+        // Regression: the dead connection was handed out once more, and that request got a 503.
+        let newPID = try backendPID(database.connection())
+        #expect(newPID != pid)
+    }
+
+    @Test("notices the hang-up without a statement, and a statement on it is a connection error")
+    func hungUp() throws {
+        let connection = try Connection(parameters: testDatabaseParameters())
+        #expect(!connection.hungUp)
+        try terminate(try backendPID(connection))
+        #expect(connection.hungUp)
         do {
-            _ = try database.connection().query("SELECT 1")
+            _ = try connection.query("SELECT 1")
             Issue.record("the killed connection still answered")
         } catch {
             #expect(error.isUnavailable)
         }
-        let newPID = try #require(try database.connection().query("SELECT pg_backend_pid() AS pid").first?.int("pid"))
-        #expect(newPID != pid)
+    }
+
+    private func backendPID(_ connection: Connection) throws -> Int {
+        try #require(try connection.query("SELECT pg_backend_pid() AS pid").first?.int("pid"))
+    }
+
+    /// Ends a backend from another session and waits until it is gone (its last message sent).
+    private func terminate(_ pid: Int) throws {
+        let killer = try Connection(parameters: testDatabaseParameters())
+        try killer.query("SELECT pg_terminate_backend(\(pid)::int, 5000)")
     }
 
     @Test("fails to connect with a connection error, not a crash")

@@ -38,7 +38,7 @@ write_worker_env() {
     env_line STACKS_WEBHOOK_ALLOW_PRIVATE "${STACKS_WEBHOOK_ALLOW_PRIVATE:-true}"
     for v in $(compgen -e | grep -E '^STACKS_' | sort); do
       case $v in
-        STACKS_JWT_KEYS | STACKS_WEBHOOK_KEYS | STACKS_OPEN_KEYS | STACKS_WEBHOOK_ALLOW_PRIVATE | STACKS_HOME | STACKS_PORT | STACKS_PG_PORT | STACKS_WORKERS | STACKS_BIN | STACKS_MODE | STACKS_APP_ROLE | STACKS_RUNNERS | STACKS_AUTH_RATE) continue ;;
+        STACKS_JWT_KEYS | STACKS_WEBHOOK_KEYS | STACKS_OPEN_KEYS | STACKS_WEBHOOK_ALLOW_PRIVATE | STACKS_HOME | STACKS_PORT | STACKS_PG_PORT | STACKS_WORKERS | STACKS_BIN | STACKS_MODE | STACKS_APP_ROLE | STACKS_RUNNERS | STACKS_AUTH_RATE | STACKS_CLIENT_TIMEOUT_MS) continue ;;
         STACKS_ROOT | STACKS_TEST_*) continue ;; # the test harness's own names, never the worker's
       esac
       if grep -qx "$v" <<<"$known"; then
@@ -67,6 +67,7 @@ write_worker_env() {
     env_line STACKS_MODE "$STACKS_MODE"
     env_line STACKS_APP_ROLE "$STACKS_APP_ROLE"
     env_line STACKS_AUTH_RATE "${STACKS_AUTH_RATE:-10}"
+    env_line STACKS_CLIENT_TIMEOUT_MS "${STACKS_CLIENT_TIMEOUT_MS:-60000}"
   } >"$tmp"
   chown "root:$WORKER_GROUP" "$tmp"
   chmod 0640 "$tmp"
