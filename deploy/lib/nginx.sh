@@ -30,7 +30,7 @@ render_nginx() {
   local rate=${STACKS_AUTH_RATE:-10}
   check_number STACKS_AUTH_RATE "$rate"
   render "$STACKS_ROOT/nginx/stacks.conf" "$SITE_CONF" \
-    "RUN=$RUN_DIR" "PORT=$STACKS_PORT" "LOG=$LOG_DIR" "CGI_SCRIPT=$STACKS_BIN" "UPSTREAM_SERVERS=$upstream" \
+    "RUN=$RUN_DIR" "PORT=$STACKS_PORT" "LOG=$LOG_DIR" "CGI_SCRIPT=$BIN_DIR/stacks-fcgi" "UPSTREAM_SERVERS=$upstream" \
     "MAX_BODY=${STACKS_MAX_BODY:-1048576}" "WWW=$WWW_DIR" "AUTH_RATE=$rate" "AUTH_BURST=$((2 * rate))" \
     "CLIENT_TIMEOUT=${STACKS_CLIENT_TIMEOUT_MS:-60000}ms"
   render "$STACKS_ROOT/nginx/main.conf" "$NGINX_CONF" \
