@@ -150,18 +150,21 @@ pool_stop() {
   rm -f "$RUN_DIR/pool$1.sock" "$RUN_DIR/pool$1.pid"
 }
 
-# pools_lock: hold $RUN_DIR/pools.lock until this process exits (once per process), so that two
-# deploy/up or deploy/rollout runs on one stack replace its workers one after the other.
-pools_lock() {
-  [ -n "${POOLS_LOCK_FD:-}" ] && return 0
-  exec {POOLS_LOCK_FD}>>"$RUN_DIR/pools.lock"
-  flock -w 300 "$POOLS_LOCK_FD" || die "another deploy/up or deploy/rollout has been replacing the workers of $STACKS_HOME for 5 minutes"
+# hold_pools_lock SCRIPT [ARG…]: run the calling script again under flock(1) on $STACKS_HOME/pools.lock
+# (once), so that deploy/up and deploy/rollout on one stack replace its workers one after the other.
+# flock -o: the lock stays with flock itself, never with a pool, runner or nginx the script starts.
+hold_pools_lock() {
+  local rc=0
+  [ "${DEPLOY_POOLS_LOCKED:-}" = "$STACKS_HOME" ] && return 0
+  install -d -m 0755 "$STACKS_HOME"
+  DEPLOY_POOLS_LOCKED=$STACKS_HOME flock -o -w 600 -E 75 "$STACKS_HOME/pools.lock" "$@" || rc=$?
+  [ "$rc" = 75 ] && die "another deploy/up or deploy/rollout has been changing the stack in $STACKS_HOME for 10 minutes"
+  exit "$rc"
 }
 
 # pools_start: a new generation of pool 1, then of pool 2, each taking over from the running one
 # before that one stops (pool_start): no request is refused or cut, whatever the load.
 pools_start() {
-  pools_lock
   pool_start 1
   pool_start 2
 }
