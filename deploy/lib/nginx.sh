@@ -78,10 +78,17 @@ publish_www() {
 nginx_cmd() { nginx -p "$STACKS_HOME/nginx/" -c "$NGINX_CONF" -e "$LOG_DIR/nginx-error.log" "$@"; }
 
 # nginx_start: start nginx, or reload the running one and wait until its old workers are gone
-# (so that the next request already sees the new upstream).
+# (so that the next request already sees the new upstream). A running nginx whose config is what
+# it last loaded is left alone: a reload closes idle keep-alive connections, and a client that
+# sends on one at that moment gets no answer.
 nginx_start() {
-  local pid old i
+  local pid old i loaded=$STACKS_HOME/nginx/loaded.conf
   nginx_cmd -t -q || die "nginx rejected $NGINX_CONF"
+  if pid=$(pid_alive "$RUN_DIR/nginx.pid" nginx) && cat "$NGINX_CONF" "$SITE_CONF" | cmp -s - "$loaded"; then
+    say "nginx: config unchanged, not reloaded ($pid)"
+    return 0
+  fi
+  cat "$NGINX_CONF" "$SITE_CONF" >"$loaded"
   if pid=$(pid_alive "$RUN_DIR/nginx.pid" nginx); then
     old=$(pgrep -P "$pid" || true)
     nginx_cmd -s reload </dev/null >>"$LOG_DIR/nginx-error.log" 2>&1
