@@ -2,7 +2,7 @@
 # deploy/lib.sh — shared shell functions for deploy/up, down, ctl, test and migrate (sourced, never run).
 # Resolves the project root and the state folder, installs packages, and keeps the pid-file helpers;
 # each piece of a local stack has a file of its own in deploy/lib/: postgres.sh, env.sh (the workers'
-# environment), pools.sh (spawn-fcgi + multiwatch, fcgiwrap, the job runners) and nginx.sh.
+# environment), pools.sh (spawn-fcgi + multiwatch, fcgiwrap, the job runners), nginx.sh and backup.sh.
 
 STACKS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 STACKS_HOME=${STACKS_HOME:-$STACKS_ROOT/.stacks}
@@ -176,3 +176,5 @@ make_dirs() {
 . "$STACKS_ROOT/deploy/lib/pools.sh"
 # shellcheck source=lib/nginx.sh
 . "$STACKS_ROOT/deploy/lib/nginx.sh"
+# shellcheck source=lib/backup.sh
+. "$STACKS_ROOT/deploy/lib/backup.sh"
