@@ -21,7 +21,7 @@ from conftest import API, BASE_URL, MODE, ROOT, admin_sql, new_key, register, ru
 
 ONCE = pytest.mark.skipif(MODE != "pooled", reason="backups do not depend on the process mode; checked once per run")
 CTL = os.path.join(ROOT, "deploy", "ctl")
-NAME = re.compile(r"^stacks-\d{8}T\d{6}Z\.dump$")
+NAME = re.compile(r"^stacks-\d{8}T\d{6}Z(-\d+)?\.dump$")
 WRITERS = 3
 LOAD_SECONDS = 1.0
 
@@ -293,9 +293,12 @@ def test_a_backup_is_private_named_by_its_utc_time_and_never_replaces_a_file(bac
     again = run_ctl("backup", path)
     assert again.returncode != 0 and "never replaces" in again.stderr, again.stderr
     assert os.path.getsize(path) == size and os.listdir(backup_dir) == [name]
+    second = take_backup(backup_dir)[0]
+    assert second != path and NAME.match(os.path.basename(second)) and os.path.getsize(path) == size
     named = os.path.join(backup_dir, "chosen.dump")
     take_backup(named)
     assert os.stat(named).st_mode & 0o777 == 0o600
+    assert sorted(os.listdir(backup_dir)) == sorted([name, os.path.basename(second), "chosen.dump"])
     missing = run_ctl("backup", os.path.join(backup_dir, "no-such-folder", "x.dump"))
     assert missing.returncode != 0 and "no folder" in missing.stderr, missing.stderr
 

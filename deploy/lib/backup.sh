@@ -35,11 +35,11 @@ snapshot_close() {
 }
 
 # backup_write [FILE|DIR]: pg_dump -Fc of database stacks, from one snapshot, to FILE, or to
-# DIR/stacks-<snapshot time, UTC>.dump (default DIR: $STACKS_HOME/backups). Written to a temporary file in
+# DIR/stacks-<snapshot time, UTC>.dump (-2, -3, … when taken in the same second; default DIR: $STACKS_HOME/backups). Written to a temporary file in
 # the same folder (mode 0600, fsynced by pg_dump) and linked into place: a reader never sees half a file,
 # and an existing file is never replaced. Prints the file, its size, the time taken and the snapshot's point.
 backup_write() {
-  local target=${1:-$BACKUP_DIR/} dir name tmp err started size took
+  local target=${1:-$BACKUP_DIR/} dir name tmp err started size took n
   pg_running || die "PostgreSQL is not running in $PG_DATA (deploy/up, or deploy/ctl pg-start)"
   if [ "$target" = "$BACKUP_DIR/" ]; then install -d -m 0700 "$BACKUP_DIR"; fi
   if [ -d "$target" ] || [[ $target == */ ]]; then
@@ -58,8 +58,6 @@ backup_write() {
   trap "rm -f '$tmp' '$err'" EXIT
   started=$EPOCHREALTIME
   snapshot_open
-  name=${name:-$DB_NAME-$SNAPSHOT_STAMP.dump}
-  [ ! -e "$dir/$name" ] || die "$dir/$name exists: a backup never replaces a file; name another"
   # Custom format (compressed, restorable selectively and with pg_restore's checks), from the snapshot the
   # session above exported and holds until pg_dump is done.
   if ! admin_env "$PG_BIN/pg_dump" -Fc --snapshot="$SNAPSHOT_ID" -f "$tmp" 2>"$err"; then
@@ -69,7 +67,16 @@ backup_write() {
   fi
   snapshot_close
   chmod 0600 "$tmp"
-  ln -- "$tmp" "$dir/$name" 2>/dev/null || die "$dir/$name exists: a backup never replaces a file; name another"
+  if [ -n "$name" ]; then
+    ln -- "$tmp" "$dir/$name" 2>/dev/null || die "$dir/$name exists: a backup never replaces a file; name another"
+  else
+    # A second backup within the same second gets -2, -3, … after the time.
+    for ((n = 1; n < 100; n++)); do
+      name=$DB_NAME-$SNAPSHOT_STAMP$([ "$n" = 1 ] || echo "-$n").dump
+      ln -- "$tmp" "$dir/$name" 2>/dev/null && break
+    done
+    [ "$n" -lt 100 ] || die "cannot name the backup in $dir: $DB_NAME-$SNAPSHOT_STAMP.dump and its -2 … -99 exist"
+  fi
   rm -f "$tmp"
   sync -- "$dir/$name" "$dir"
   took=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
