@@ -35,15 +35,17 @@ snapshot_close() {
 }
 
 # backup_write [FILE|DIR]: pg_dump -Fc of database stacks, from one snapshot, to FILE, or to
-# DIR/stacks-<snapshot time, UTC>.dump (-2, -3, … when taken in the same second; default DIR: $STACKS_HOME/backups). Written to a temporary file in
-# the same folder (mode 0600, fsynced by pg_dump) and linked into place: a reader never sees half a file,
-# and an existing file is never replaced. Prints the file, its size, the time taken and the snapshot's point.
+# DIR/stacks-<snapshot time, UTC>.dump (-2, -3, … when one second has several; default DIR:
+# $STACKS_HOME/backups). Written to a temporary file in the same folder (mode 0600, fsynced by pg_dump)
+# and linked into place: a reader never sees half a file, and an existing file is never replaced.
+# Prints the file, its size, the time taken and the snapshot's point.
 backup_write() {
   local target=${1:-$BACKUP_DIR/} dir name tmp err started size took n
   pg_running || die "PostgreSQL is not running in $PG_DATA (deploy/up, or deploy/ctl pg-start)"
   if [ "$target" = "$BACKUP_DIR/" ]; then install -d -m 0700 "$BACKUP_DIR"; fi
   if [ -d "$target" ] || [[ $target == */ ]]; then
     dir=${target%/}
+    dir=${dir:-/}
     name=
   else
     dir=$(dirname -- "$target")
@@ -52,7 +54,7 @@ backup_write() {
   [ -d "$dir" ] || die "no folder $dir for the backup"
   [ -z "$name" ] || [ ! -e "$dir/$name" ] || die "$dir/$name exists: a backup never replaces a file; name another"
   umask 077
-  tmp=$(mktemp "${dir:-/}/.stacks-backup.XXXXXX") || die "cannot write in $dir"
+  tmp=$(mktemp "$dir/.stacks-backup.XXXXXX") || die "cannot write in $dir"
   err=$(mktemp)
   # shellcheck disable=SC2064 # the names are fixed now
   trap "rm -f '$tmp' '$err'" EXIT
