@@ -31,7 +31,7 @@ SAMPLE_EVERY = 1_000
 WARMUP = 2_000
 NEW_PER_BLOCK = 100  # members first seen in each block of SAMPLE_EVERY requests
 REQUESTS_PER_NEW = 5
-GROWTH_LIMIT_KIB = 1024  # the target: private memory grows at most 1 MiB from the warm-up to the end
+GROWTH_LIMIT_KIB = 256  # the target: private memory grows at most 256 KiB from the warm-up to the end
 RETURNED_LOANS = 3  # per member, so that GET /api/borrows has rows to write
 ENDPOINTS = ("book", "borrows", "me")
 
