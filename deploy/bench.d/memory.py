@@ -56,8 +56,9 @@ def create_members(stack, api, password_hash):
         "SELECT email, id FROM members WHERE email LIKE 'memory%@bench.example.org'").split())
     key_rows = ",".join(f"({ids[emails[n]]}, '{k[:12]}', '{sha256(k)}', 'bench memory', '{{read,write}}')"
                         for n, k in keys.items())
-    token_rows = ",".join(f"(gen_random_uuid(), {ids[emails[n]]}, '{sha256(t)}', '{{read,write}}', now() + interval '1 day')"
-                          for n, t in refresh.items())
+    token_rows = ",".join(
+        f"(gen_random_uuid(), {ids[emails[n]]}, '{sha256(t)}', '{{read,write}}', now() + interval '1 day')"
+        for n, t in refresh.items())
     stack.psql(f"INSERT INTO api_keys (member_id, prefix, key_hash, label, scopes) VALUES {key_rows}", owner=True)
     stack.psql(f"INSERT INTO refresh_tokens (family, member_id, token_hash, scopes, expires_at) VALUES {token_rows}",
                owner=True)
@@ -203,9 +204,10 @@ def measure(stack, credentials, book_ids, say):
     growth = end["private_kib"] - warm["private_kib"]
     return {
         "worker_pid": worker, "members": MEMBERS, "requests": REQUESTS, "warmup_requests": WARMUP,
-        "sample_every": SAMPLE_EVERY, "new_members_per_sample": NEW_PER_BLOCK, "seconds": round(seconds, 1), "rps": REQUESTS / seconds if seconds else 0.0,
-        "statuses": statuses, "errors": errors, "samples": samples,
-        "private_growth_kib": growth, "private_growth_share": growth / warm["private_kib"] if warm["private_kib"] else None,
+        "sample_every": SAMPLE_EVERY, "new_members_per_sample": NEW_PER_BLOCK, "seconds": round(seconds, 1),
+        "rps": REQUESTS / seconds if seconds else 0.0, "statuses": statuses, "errors": errors, "samples": samples,
+        "private_growth_kib": growth,
+        "private_growth_share": growth / warm["private_kib"] if warm["private_kib"] else None,
         "pss_growth_kib": end["pss_kib"] - warm["pss_kib"], "rss_growth_kib": end["rss_kib"] - warm["rss_kib"],
         "limit_kib": GROWTH_LIMIT_KIB, "flat": errors == 0 and growth <= GROWTH_LIMIT_KIB,
     }

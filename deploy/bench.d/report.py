@@ -203,14 +203,14 @@ def memory_curve(one_worker):
         rows.append([_n(s["requests"]) + (" (end of warm-up)" if s is warm else ""), _n(s["rss_kib"]),
                      _n(s["pss_kib"]), _n(s["private_kib"]), _n(s["private_dirty_kib"]),
                      "" if since is None else f"{since:+,}"])
-    share = one_worker["private_growth_share"]
-    summary = (f"One worker, {one_worker['requests']:,} requests (GET book, GET borrows, GET auth/me in turn) from "
-               f"{one_worker['members']:,} members (half API keys, half access tokens; {one_worker['new_members_per_sample']} "
-               f"new members every {one_worker['sample_every']:,} requests) in {one_worker['seconds']:.0f} s ({one_worker['rps']:,.0f} req/s, one at a time, straight "
-               f"to its socket); errors {one_worker['errors']}. Private memory from request "
-               f"{one_worker['warmup_requests']:,} to the end: {one_worker['private_growth_kib']:+,} KiB"
+    w, share = one_worker, one_worker["private_growth_share"]
+    summary = (f"One worker, {w['requests']:,} requests (GET book, GET borrows, GET auth/me in turn) from "
+               f"{w['members']:,} members (half API keys, half access tokens; {w['new_members_per_sample']} "
+               f"new members every {w['sample_every']:,} requests) in {w['seconds']:.0f} s ({w['rps']:,.0f} req/s, "
+               f"one at a time, straight to its socket); errors {w['errors']}. Private memory from request "
+               f"{w['warmup_requests']:,} to the end: {w['private_growth_kib']:+,} KiB"
                + (f" ({share:+.1%})" if share is not None else "")
-               + f"; Pss {one_worker['pss_growth_kib']:+,} KiB; RSS {one_worker['rss_growth_kib']:+,} KiB.")
+               + f"; Pss {w['pss_growth_kib']:+,} KiB; RSS {w['rss_growth_kib']:+,} KiB.")
     return table(rows, ["requests", "RSS KiB", "Pss KiB", "private KiB", "private dirty KiB",
                         "private since warm-up"], "lrrrrr") + "\n" + summary
 
@@ -224,7 +224,8 @@ def targets_text(checks):
     return "\n".join(lines)
 
 
-def render(info, settings, summary, labels, burst, flatness, memory_rows, catalog_runs, checks, notes, one_worker=None):
+def render(info, settings, summary, labels, burst, flatness, memory_rows, catalog_runs, checks, notes,
+           one_worker=None):
     """The whole report as printed (and kept in latest.json as "table")."""
     commit = (info["git_commit"] or "?")[:10] + (" (with uncommitted changes)" if info["git_dirty"] else "")
     out = [f"Stacks benchmark, {info['date']}, commit {commit}, binary sha256 {info['binary_sha256'][:12]}",

@@ -185,7 +185,8 @@ class Stack:
         setup = ["-c", "SET session_replication_role = replica"] if bulk else []
         setup += ["-c", "SET ROLE stacks_owner"] if owner else []
         long = len(sql) > 100_000
-        done = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", *setup, *(["-f", "-"] if long else ["-c", sql])],
+        done = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", *setup,
+                               *(["-f", "-"] if long else ["-c", sql])],
                               env=self.pg_env(), capture_output=True, text=True, input=sql if long else None)
         if done.returncode != 0:
             raise RuntimeError(f"psql failed: {done.stderr.strip()}\n{sql[:500]}")
