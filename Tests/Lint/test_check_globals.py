@@ -112,6 +112,11 @@ enum Registry {
      "shared box in a top-level let (Mutex)", "cache"),
     ("an atomic counter", LIBRARY, "enum Counters {\n    static let served: Atomic<Int> = .init(0)  <--\n}",
      "shared box in a static let (Atomic)", "served"),
+    ("@unchecked Sendable", LIBRARY, """
+final class Registry: @unchecked Sendable {  <--
+    var entries: [String] = []
+    static let shared = Registry()
+}""", "@unchecked Sendable", "Registry"),
     ("C static int", SHIM, "static int planted_counter;  <--", "static variable (not const)", "planted_counter"),
     ("C static pointer to const", SHIM, "static const char *planted_name = \"x\";  <--",
      "static variable (not const)", "planted_name"),
