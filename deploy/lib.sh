@@ -101,15 +101,19 @@ pid_alive() {
 }
 
 # wait_gone PGID SECONDS: wait until no process is left in process group PGID (each pool runs in
-# its own session, so its supervisor's pid is the group id); non-zero if some still are.
+# its own session, so its supervisor's pid is the group id); non-zero if some still are. A zombie
+# counts as gone: it holds nothing, and an orphan's waits for init to reap it (seconds, on some hosts).
 wait_gone() {
   local i
   for ((i = 0; i < $2 * 10; i++)); do
-    pgrep -g "$1" >/dev/null || return 0
+    group_running "$1" || return 0
     sleep 0.1
   done
-  ! pgrep -g "$1" >/dev/null
+  ! group_running "$1"
 }
+
+# group_running PGID: whether a process of group PGID runs (zombies aside).
+group_running() { ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'; }
 
 # stop_pidfile PIDFILE NAME SECONDS [group]: TERM to the process (or to its whole process group),
 # wait until the group is empty, then KILL what is left. Prints what it stopped; silent when nothing ran.

@@ -144,6 +144,20 @@ net_host_add() {
   ip -n "$ns" link set lo up
 }
 
+# live_pid PIDFILE NAME: pid_alive, and not a zombie (a killed supervisor stays one until init reaps it).
+live_pid() {
+  local pid
+  pid=$(pid_alive "$1" "$2") || return 1
+  [ "$(sed -E 's/^[0-9]+ \(.*\) (.).*/\1/' "/proc/$pid/stat" 2>/dev/null)" != Z ] || return 1
+  echo "$pid"
+}
+
+# stop_live PIDFILE NAME: stop_pidfile (TERM, 40 s, then KILL) if it names a live process, else the pid
+# file removed (what `kill` left).
+stop_live() {
+  if live_pid "$1" "$2" >/dev/null; then stop_pidfile "$1" "$2" 40 >/dev/null; else rm -f "$1"; fi
+}
+
 # ns_pids HOST: every process in the host's namespace, one pid a line.
 ns_pids() { ip netns pids "$(host_ns "$1")" 2>/dev/null || true; }
 
@@ -223,7 +237,7 @@ app_pool_start() {
   done
   # Give the workers a moment to start: one that cannot is respawned at once, again and again.
   sleep 0.3
-  pid=$(pid_alive "$pidfile" multiwatch) && pool_listening "$host" "$port" \
+  pid=$(live_pid "$pidfile" multiwatch) && pool_listening "$host" "$port" \
     || { tail -n 20 "$log" >&2; die "$host: the pool on port $port did not start"; }
   if [ "$(tail -n +"$((start + 1))" "$log" | grep -c 'failed, next try')" -gt 10 ]; then
     app_pool_stop "$host" "$port"
@@ -234,10 +248,10 @@ app_pool_start() {
 
 # app_pool_stop HOST PORT: TERM to multiwatch, which sends each worker SIGUSR1 (finish the request in
 # hand, then exit) and exits when they have.
-app_pool_stop() { stop_pidfile "$RUN_DIR/$1-$2.pid" multiwatch 40 >/dev/null; }
+app_pool_stop() { stop_live "$RUN_DIR/$1-$2.pid" multiwatch; }
 
 # pool_pid HOST: the multiwatch pid of the host's current pool, if it runs.
-pool_pid() { pid_alive "$RUN_DIR/$1-$(app_port "$1").pid" multiwatch; }
+pool_pid() { live_pid "$RUN_DIR/$1-$(app_port "$1").pid" multiwatch; }
 
 # app_runner_start HOST BIN: one job runner (stacks-jobs beside BIN) under multiwatch in the host.
 app_runner_start() {
@@ -248,7 +262,7 @@ app_runner_start() {
     setpriv --reuid "$WORKER_USER" --regid "$WORKER_GROUP" --init-groups \
     /usr/bin/multiwatch -f 1 "${MULTIWATCH_ARGS[@]}" -- "$jobs"
   for ((i = 0; i < 60; i++)); do
-    pid_alive "$pidfile" multiwatch >/dev/null && return 0
+    live_pid "$pidfile" multiwatch >/dev/null && return 0
     sleep 0.05
   done
   tail -n 20 "$log" >&2
@@ -256,14 +270,14 @@ app_runner_start() {
 }
 
 # app_runner_stop HOST: TERM to multiwatch, which sends the runner SIGUSR1 (finish the job in hand).
-app_runner_stop() { stop_pidfile "$RUN_DIR/$1-runner.pid" multiwatch 40 >/dev/null; }
+app_runner_stop() { stop_live "$RUN_DIR/$1-runner.pid" multiwatch; }
 
 # app_start HOST: the host's pool (on its current port) and runner, whichever of them is not running.
 app_start() {
   local host=$1 port
   port=$(app_port "$host")
   pool_pid "$host" >/dev/null || { app_pool_stop "$host" "$port"; app_pool_start "$host" "$port" "$(app_bin "$host")"; }
-  pid_alive "$RUN_DIR/$host-runner.pid" multiwatch >/dev/null || app_runner_start "$host" "$(app_bin "$host")"
+  live_pid "$RUN_DIR/$host-runner.pid" multiwatch >/dev/null || app_runner_start "$host" "$(app_bin "$host")"
 }
 
 # app_stop HOST: both its pools and its runner stopped gracefully.
@@ -318,7 +332,7 @@ hosts_nginx() {
   for host in $(app_hosts); do
     upstream+=$'\n'"    server $(host_addr "$host"):$(app_port "$host") max_fails=1 fail_timeout=${HOSTS_FAIL_TIMEOUT}s;"
   done
-  render_nginx "$upstream"
+  STACKS_BIN=${STACKS_BIN:-$(cat "$HOSTS_DIR/bin")} render_nginx "$upstream"
   nginx_start >/dev/null
 }
 
@@ -337,7 +351,7 @@ db_primary() { cat "$HOSTS_DIR/primary"; }
 db_is_replica() { [ -f "$(db_data "$1")/standby.signal" ]; }
 
 # db_pid HOST: the postmaster's pid, if it runs.
-db_pid() { pid_alive "$(db_data "$1")/postmaster.pid" postgres; }
+db_pid() { live_pid "$(db_data "$1")/postmaster.pid" postgres; }
 
 # sync_on: whether commits wait for the replica (deploy/hosts sync on|off; on unless turned off).
 sync_on() { [ "$(cat "$HOSTS_DIR/sync" 2>/dev/null || echo on)" = on ]; }
