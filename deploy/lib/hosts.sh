@@ -98,9 +98,12 @@ make_secrets() {
   for role in "${HOSTS_ROLES[@]}"; do secret "$role" >/dev/null; done
 }
 
-# app_url: the workers' DATABASE_URL: both db hosts, the one that accepts writes wins.
+# app_url: the workers' DATABASE_URL: both db hosts, the one that accepts writes wins. A db host cut off
+# the network sends no FIN: without a TCP user timeout and keepalives, a worker waiting on its connection
+# (or sending on an idle one) would wait for TCP's retransmissions, a quarter of an hour; with them, the
+# connection fails within seconds, the worker answers 503 and connects afresh on its next request.
 app_url() {
-  printf 'postgresql://%s:%s@%s:%s,%s:%s/%s?target_session_attrs=read-write&connect_timeout=2' \
+  printf 'postgresql://%s:%s@%s:%s,%s:%s/%s?target_session_attrs=read-write&connect_timeout=2&tcp_user_timeout=3000&keepalives_idle=3&keepalives_interval=1&keepalives_count=2' \
     "$STACKS_APP_ROLE" "$(secret "$STACKS_APP_ROLE")" "$(host_addr db1)" "$HOSTS_PG_PORT" \
     "$(host_addr db2)" "$HOSTS_PG_PORT" "$DB_NAME"
 }
