@@ -73,11 +73,12 @@ DB_HOSTS=(db1 db2)
 
 # check_host HOST [app|db]: die unless HOST is one of the topology's (app or db) hosts.
 check_host() {
-  case ${2:-any}:$1 in
-    app:app* | any:app*) [[ $1 =~ ^app[1-9][0-9]*$ ]] && [ -d "$HOSTS_DIR/$1" ] && return 0 ;;
-    db:db[12] | any:db[12]) return 0 ;;
+  local kind=${2:-}
+  case $1 in
+    app*) [ "$kind" != db ] && [[ $1 =~ ^app[1-9][0-9]*$ ]] && [ -d "$HOSTS_DIR/$1" ] && return 0 ;;
+    db1 | db2) [ "$kind" != app ] && return 0 ;;
   esac
-  die "no such ${2/any/}${2:+ }host: '$1' (hosts: $(app_hosts | tr '\n' ' ')${DB_HOSTS[*]})"
+  die "no such ${kind:+$kind }host: '$1' (hosts: $(app_hosts | tr '\n' ' ')${DB_HOSTS[*]})"
 }
 
 # --- secrets ---------------------------------------------------------------------------------
@@ -417,18 +418,16 @@ EOF
 # db_start HOST: PostgreSQL in the host's namespace, unless it runs. A former primary that another host
 # replaced is never started (it would be a second primary): db-rejoin rebuilds it as a replica.
 db_start() {
-  local host=$1 data pid
+  local host=$1 data
   data=$(db_data "$host")
   db_pid "$host" >/dev/null && return 0
   [ -f "$data/PG_VERSION" ] || die "$host has no database (db-rejoin $host makes it a replica)"
   if [ "$host" != "$(db_primary)" ] && ! db_is_replica "$host"; then
     die "$host is a former primary: deploy/hosts db-rejoin $host rebuilds it as a replica of $(db_primary)"
   fi
-  # A SIGKILLed postmaster leaves its pid file; a live process may have that pid by now.
-  if [ -f "$data/postmaster.pid" ]; then
-    pid=$(head -n1 "$data/postmaster.pid")
-    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = postgres ] || rm -f "$data/postmaster.pid"
-  fi
+  # A SIGKILLed postmaster leaves its pid file, and PostgreSQL refuses to start while that pid exists:
+  # as a zombie until init reaps it, or as another process by now.
+  rm -f "$data/postmaster.pid"
   db_conf "$host"
   [ -e "$(db_log "$host")" ] || install -m 0640 -o postgres -g postgres /dev/null "$(db_log "$host")"
   (cd / && ip netns exec "$(host_ns "$host")" runuser -u postgres -- \
