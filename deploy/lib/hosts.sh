@@ -16,11 +16,19 @@ HOSTS_ROLES=(postgres "$DB_OWNER" "$STACKS_APP_ROLE" "$REPLICATION_ROLE")
 
 # --- settings and names ----------------------------------------------------------------------
 
-# hosts_settings: STACKS_HOSTS_NET and STACKS_HOSTS_PREFIX checked, or the ones recorded by `up` (a later
-# command may not name another topology than the one running); sets HOSTS_BASE (the /24's first three
-# octets), HOSTS_PREFIX and HOSTS_BRIDGE.
+# hosts_settings: STACKS_HOSTS_NET, STACKS_HOSTS_PREFIX and nginx's port checked, or the ones recorded by
+# `up` (a later command may not name another topology than the one running; HOSTS_PORT_GIVEN is the
+# caller's STACKS_PORT, before its default); sets HOSTS_BASE (the /24's first three octets), HOSTS_PREFIX
+# and HOSTS_BRIDGE.
 hosts_settings() {
   local net=${STACKS_HOSTS_NET:-} prefix=${STACKS_HOSTS_PREFIX:-} recorded
+  if [ -s "$HOSTS_DIR/port" ]; then
+    recorded=$(<"$HOSTS_DIR/port")
+    [ -z "${HOSTS_PORT_GIVEN:-}" ] || [ "$HOSTS_PORT_GIVEN" = "$recorded" ] \
+      || die "STACKS_PORT=$HOSTS_PORT_GIVEN, but the topology of $STACKS_HOME listens on $recorded"
+    # shellcheck disable=SC2034 # read by lib.sh's nginx functions and deploy/hosts
+    STACKS_PORT=$recorded
+  fi
   if [ -s "$HOSTS_DIR/net" ]; then
     recorded=$(<"$HOSTS_DIR/net")
     [ -z "$net" ] || [ "$net" = "$recorded" ] || die "STACKS_HOSTS_NET=$net, but $STACKS_HOME runs $recorded"
@@ -316,6 +324,8 @@ hosts_write_env() {
     for v in $(compgen -e); do
       case $v in PG* | DATABASE_URL) unset "$v" ;; esac
     done
+    # The topology's own names stay out of the workers' environment.
+    unset STACKS_HOSTS_NET STACKS_HOSTS_PREFIX
     export DATABASE_URL PGHOST PGPORT PGDATABASE=$DB_NAME PGUSER=$STACKS_APP_ROLE
     DATABASE_URL=$(app_url)
     PGHOST=$(host_addr db1),$(host_addr db2)
