@@ -22,6 +22,7 @@ HOSTS_ROLES=(postgres "$DB_OWNER" "$STACKS_APP_ROLE" "$REPLICATION_ROLE")
 # and HOSTS_BRIDGE.
 hosts_settings() {
   local net=${STACKS_HOSTS_NET:-} prefix=${STACKS_HOSTS_PREFIX:-} recorded
+  [[ $net =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] && net=$net.0/24
   if [ -s "$HOSTS_DIR/port" ]; then
     recorded=$(<"$HOSTS_DIR/port")
     [ -z "${HOSTS_PORT_GIVEN:-}" ] || [ "$HOSTS_PORT_GIVEN" = "$recorded" ] \
