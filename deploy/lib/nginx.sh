@@ -16,9 +16,13 @@ render() {
   printf '%s\n' "$text" >"$out"
 }
 
+# render_nginx [UPSTREAM]: the site and main config from the templates; UPSTREAM, the upstream block's
+# lines, defaults to the local stack's sockets (deploy/hosts passes its app hosts' addresses).
 render_nginx() {
-  local upstream
-  if [ "$STACKS_MODE" = cgi ]; then
+  local upstream=${1:-}
+  if [ -n "$upstream" ]; then
+    :
+  elif [ "$STACKS_MODE" = cgi ]; then
     upstream="    server unix:$RUN_DIR/cgi.sock max_fails=0;"
   else
     upstream="    server unix:$RUN_DIR/pool1.sock max_fails=0;
