@@ -2,7 +2,7 @@
 # deploy/lib.sh — shared shell functions for deploy/up, down, ctl, test and migrate (sourced, never run).
 # Resolves the project root and the state folder, installs packages, and keeps the pid-file helpers;
 # each piece of a local stack has a file of its own in deploy/lib/: postgres.sh, env.sh (the workers'
-# environment), pools.sh (spawn-fcgi + multiwatch, fcgiwrap, the job runners) and nginx.sh.
+# environment), pools.sh (spawn-fcgi + multiwatch, fcgiwrap, the job runners), nginx.sh and backup.sh.
 
 STACKS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 STACKS_HOME=${STACKS_HOME:-$STACKS_ROOT/.stacks}
@@ -37,7 +37,7 @@ WORKER_GROUP=www-data
 # runuser and nginx all call initgroups(3), so every worker, CGI process and preflight run has it,
 # while files the workers own keep the group www-data.
 DB_GROUP=stacks-db
-STACKS_PACKAGES=(postgresql-15 libpq-dev libfcgi-dev libsodium-dev libcurl4-openssl-dev nginx spawn-fcgi multiwatch fcgiwrap libfcgi-bin curl procps)
+STACKS_PACKAGES=(postgresql-15 libpq-dev libfcgi-dev libsodium-dev libcurl4-openssl-dev nginx spawn-fcgi multiwatch fcgiwrap libfcgi-bin curl procps iproute2)
 # multiwatch: a child that dies within 100 ms of its start counts as a failed start, and only
 # 1,000,000 failed starts in a row make it give up: a kill every 100 ms for hours is respawned.
 # No -s: Debian's multiwatch 1.0.0 maps -s NAME to the wrong signal (-s TERM sends SIGQUIT). On TERM it
@@ -102,15 +102,19 @@ pid_alive() {
 }
 
 # wait_gone PGID SECONDS: wait until no process is left in process group PGID (each pool runs in
-# its own session, so its supervisor's pid is the group id); non-zero if some still are.
+# its own session, so its supervisor's pid is the group id); non-zero if some still are. A zombie
+# counts as gone: it holds nothing, and an orphan's waits for init to reap it (seconds, on some hosts).
 wait_gone() {
   local i
   for ((i = 0; i < $2 * 10; i++)); do
-    pgrep -g "$1" >/dev/null || return 0
+    group_running "$1" || return 0
     sleep 0.1
   done
-  ! pgrep -g "$1" >/dev/null
+  ! group_running "$1"
 }
+
+# group_running PGID: whether a process of group PGID runs (zombies aside).
+group_running() { ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'; }
 
 # stop_pidfile PIDFILE NAME SECONDS [group]: TERM to the process (or to its whole process group),
 # wait until the group is empty, then KILL what is left. Prints what it stopped; silent when nothing ran.
@@ -177,3 +181,5 @@ make_dirs() {
 . "$STACKS_ROOT/deploy/lib/pools.sh"
 # shellcheck source=lib/nginx.sh
 . "$STACKS_ROOT/deploy/lib/nginx.sh"
+# shellcheck source=lib/backup.sh
+. "$STACKS_ROOT/deploy/lib/backup.sh"

@@ -28,7 +28,7 @@ public struct SQLType: Sendable, Hashable, CustomStringConvertible {
 /// A value that can be bound to a statement parameter.
 public protocol SQLBindable {
     /// The type of the parameter this value is bound to.
-    static var sqlType: SQLType { get }  // allow-global: a get-only protocol requirement, never stored state
+    static var sqlType: SQLType { get }
     /// The value in PostgreSQL's text format; nil binds SQL NULL.
     var sqlText: String? { get }
 }
@@ -81,7 +81,7 @@ extension Double: SQLBindable {
 
 extension Optional: SQLBindable where Wrapped: SQLBindable {
     /// The wrapped type's: a NULL keeps the type its value would have had.
-    public static var sqlType: SQLType { Wrapped.sqlType }  // allow-global: a computed property, never stored state
+    public static var sqlType: SQLType { Wrapped.sqlType }
     /// The wrapped value's text, nil for `none` (SQL NULL).
     public var sqlText: String? { self.flatMap { $0.sqlText } }
 }

@@ -112,6 +112,7 @@ public struct Config: Sendable, Equatable {
     static let deploymentNames: Set<String> = [
         "STACKS_HOME", "STACKS_PORT", "STACKS_PG_PORT", "STACKS_WORKERS", "STACKS_BIN", "STACKS_MODE",
         "STACKS_APP_ROLE", "STACKS_RUNNERS", "STACKS_AUTH_RATE", "STACKS_CLIENT_TIMEOUT_MS",
+        "STACKS_HOSTS_NET", "STACKS_HOSTS_PREFIX",
     ]
 
     /// Reads and validates the configuration from an environment dictionary.

@@ -162,7 +162,7 @@ final class RequestNotes {
 /// A JSON request body type with the field names it accepts.
 package protocol RequestBody: Decodable, Sendable {
     /// The accepted top-level fields; any other is a 400. Every body type meets it with a `static let` constant.
-    static var fields: Set<String> { get }  // allow-global: a get-only protocol requirement, never stored state
+    static var fields: Set<String> { get }
 }
 
 extension Request {

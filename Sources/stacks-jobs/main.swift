@@ -8,16 +8,18 @@ import Postgres
 import Stacks
 
 let stop = StopSignals.block()
-var config: Config
+let config: Config
 do {
     config = try Config(environment: ProcessInfo.processInfo.environment)
 } catch {
     FileHandle.standardError.write(Data("stacks-jobs: configuration error: \(error)\n".utf8))
     exit(2)
 }
-config.databaseParameters["application_name"] = "stacks-jobs"
 
-let database = Database(parameters: config.databaseParameters, prepareStatements: config.preparedStatements)
+// The runners name themselves stacks-jobs in pg_stat_activity (the workers are stacks-fcgi).
+let database = Database(
+    parameters: config.databaseParameters.merging(["application_name": "stacks-jobs"]) { _, runner in runner },
+    prepareStatements: config.preparedStatements)
 // One write(2) per line, straight to stderr, as the workers' request log.
 let log = JobLog(pid: getpid()) { line in
     let bytes = Array((line + "\n").utf8)

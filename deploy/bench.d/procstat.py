@@ -58,20 +58,27 @@ def children(pids):
     return sorted(c for p in pids for c in tree.get(p, []))
 
 
+def smaps_rollup(pid):
+    """{field: KiB} of /proc/PID/smaps_rollup (Rss, Pss, Private_Clean, Private_Dirty, …), None when
+    the process is gone."""
+    values = {}
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                key, _, rest = line.partition(":")
+                if rest.strip().endswith("kB"):
+                    values[key] = int(rest.split()[0])
+    except OSError:
+        return None
+    return values or None
+
+
 def memory(pids):
     """{pid: {"rss_kib", "private_dirty_kib"}} from /proc/PID/smaps_rollup (a pid that is gone is left out)."""
     out = {}
     for pid in pids:
-        values = {}
-        try:
-            with open(f"/proc/{pid}/smaps_rollup") as f:
-                for line in f:
-                    key, _, rest = line.partition(":")
-                    if key in ("Rss", "Private_Dirty"):
-                        values[key] = int(rest.split()[0])
-        except OSError:
-            continue
-        if len(values) == 2:
+        values = smaps_rollup(pid)
+        if values and "Rss" in values and "Private_Dirty" in values:
             out[pid] = {"rss_kib": values["Rss"], "private_dirty_kib": values["Private_Dirty"]}
     return out
 

@@ -69,8 +69,8 @@ def memory_flatness(baseline, final):
     }
 
 
-def targets(summary, burst, flatness, catalog_runs):
-    """The checks of issue 9 that this run's scenarios allow, each {what, value, limit, pass}."""
+def targets(summary, burst, flatness, catalog_runs, one_worker=None):
+    """The checks of issues 9 and 16 that this run's scenarios allow, each {what, value, limit, pass}."""
     out = []
 
     def check(what, value, limit, ok, unit=""):
@@ -104,6 +104,12 @@ def targets(summary, burst, flatness, catalog_runs):
     if flatness:
         check(f"private memory per worker flat (growth ≤ {FLAT_KIB} KiB from warm-up to end)",
               flatness["largest_growth_kib"], FLAT_KIB, flatness["flat"], "KiB")
+    if one_worker:
+        check(f"one worker's private memory flat over {one_worker['requests']:,} requests from "
+              f"{one_worker['members']:,} members (growth ≤ {one_worker['limit_kib']} KiB from request "
+              f"{one_worker['warmup_requests']:,} to the end, no errors)"
+              + (f" — {one_worker['errors']} errors" if one_worker["errors"] else ""),
+              one_worker["private_growth_kib"], one_worker["limit_kib"], one_worker["flat"], "KiB")
     for label, results in catalog_runs:
         failing = [r["query"] for r in results if not r["pass"]]
         check(f"catalog at {results[0]['catalog']:,} titles: few matches ≤ 5 ms, large shares ≤ 50 ms (p50)"
@@ -188,6 +194,27 @@ def catalog_table(runs):
     return table(rows, header, "l" + "r" * (len(header) - 2) + "l")
 
 
+def memory_curve(one_worker):
+    """The memory scenario's samples: the worker's memory after every SAMPLE_EVERY requests (KiB)."""
+    warm = next(s for s in one_worker["samples"] if s["requests"] == one_worker["warmup_requests"])
+    rows = []
+    for s in one_worker["samples"]:
+        since = s["private_kib"] - warm["private_kib"] if s["requests"] >= one_worker["warmup_requests"] else None
+        rows.append([_n(s["requests"]) + (" (end of warm-up)" if s is warm else ""), _n(s["rss_kib"]),
+                     _n(s["pss_kib"]), _n(s["private_kib"]), _n(s["private_dirty_kib"]),
+                     "" if since is None else f"{since:+,}"])
+    w, share = one_worker, one_worker["private_growth_share"]
+    summary = (f"One worker, {w['requests']:,} requests (GET book, GET borrows, GET auth/me in turn) from "
+               f"{w['members']:,} members (half API keys, half access tokens; {w['new_members_per_sample']} "
+               f"new members every {w['sample_every']:,} requests) in {w['seconds']:.0f} s ({w['rps']:,.0f} req/s, "
+               f"one at a time, straight to its socket); errors {w['errors']}. Private memory from request "
+               f"{w['warmup_requests']:,} to the end: {w['private_growth_kib']:+,} KiB"
+               + (f" ({share:+.1%})" if share is not None else "")
+               + f"; Pss {w['pss_growth_kib']:+,} KiB; RSS {w['rss_growth_kib']:+,} KiB.")
+    return table(rows, ["requests", "RSS KiB", "Pss KiB", "private KiB", "private dirty KiB",
+                        "private since warm-up"], "lrrrrr") + "\n" + summary
+
+
 def targets_text(checks):
     lines = []
     for c in checks:
@@ -197,14 +224,16 @@ def targets_text(checks):
     return "\n".join(lines)
 
 
-def render(info, settings, summary, labels, burst, flatness, memory_rows, catalog_runs, checks, notes):
+def render(info, settings, summary, labels, burst, flatness, memory_rows, catalog_runs, checks, notes,
+           one_worker=None):
     """The whole report as printed (and kept in latest.json as "table")."""
     commit = (info["git_commit"] or "?")[:10] + (" (with uncommitted changes)" if info["git_dirty"] else "")
     out = [f"Stacks benchmark, {info['date']}, commit {commit}, binary sha256 {info['binary_sha256'][:12]}",
            f"{info['nproc']} CPUs ({info['cpu']}), Linux {info['kernel']}, {info['nginx']}, {info['postgres']}, "
            f"{settings['workers_per_pool']} workers × {settings['pools']} pools",
-           f"{settings['rounds']} round(s) × {settings['duration_s']} s per scenario, medians; errors summed over rounds",
-           "", scenario_table(summary, labels)]
+           f"{settings['rounds']} round(s) × {settings['duration_s']} s per scenario, medians; errors summed over rounds"]
+    if summary:
+        out += ["", scenario_table(summary, labels)]
     if burst:
         out += ["", f"Login burst ({settings['login_connections']} login connections beside 32 reading): book by id "
                     f"{burst['alone_rps']:,.0f} req/s alone, {burst['with_logins_rps']:,.0f} req/s meanwhile "
@@ -219,10 +248,12 @@ def render(info, settings, summary, labels, burst, flatness, memory_rows, catalo
                 f"at the end: max {f['private_dirty_max_kib'] / 1024:.1f} MiB; largest growth of one worker "
                 f"{flatness['largest_growth_kib']} KiB; restarted workers {flatness['restarted_workers']}; "
                 f"{'flat' if flatness['flat'] else 'NOT flat'}"]
+    if one_worker:
+        out += ["", memory_curve(one_worker)]
     if catalog_runs:
         out += ["", catalog_table(catalog_runs)]
         if "catalog_generation_s" in info:
             out += [f"({settings['catalog']:,} titles generated in {info['catalog_generation_s']:.0f} s, "
                     "then VACUUM ANALYZE)"]
-    out += ["", "Targets (issue 9):", targets_text(checks)]
+    out += ["", "Targets (issues 9 and 16):", targets_text(checks)]
     return "\n".join(out)

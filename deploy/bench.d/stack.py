@@ -1,5 +1,6 @@
 """The bench stack: deploy/up and deploy/down under its own STACKS_HOME and ports, the two ceilings
-nginx serves beside the API (return 200, and pools of the C responder), and superuser SQL.
+nginx serves beside the API (return 200, and pools of the C responder), the memory scenario's pool of
+one worker, and superuser SQL.
 
 Everything runs through deploy/lib.sh's own functions (spawn_pool, stop_pidfile, nginx_start), so the
 responder pools are started exactly as the worker pools are, and nginx is the very same process."""
@@ -7,11 +8,15 @@ import os
 import re
 import shutil
 import subprocess
+import time
+
+import procstat
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 PG_BIN = "/usr/lib/postgresql/15/bin"
 RESPONDER_POOLS = ("bench-responder1", "bench-responder2")
+MEMORY_POOL = "bench-memory"  # one worker, for the memory scenario alone (deploy/bench.d/memory.py)
 
 
 class Stack:
@@ -80,10 +85,30 @@ class Stack:
         """Stops the responder pools, then everything deploy/up started (deploy/down). Quiet if nothing runs."""
         if not os.path.isdir(self.home):
             return
-        for pool in RESPONDER_POOLS:
-            self.lib(f'stop_pidfile "$RUN_DIR/{pool}.pid" multiwatch 40 >/dev/null; rm -f "$RUN_DIR/{pool}.sock"',
-                     check=False)
+        for pool in RESPONDER_POOLS + (MEMORY_POOL,):
+            self._stop_pool(pool)
         self._deploy("down", "down.log")
+
+    def _stop_pool(self, pool):
+        self.lib(f'stop_pidfile "$RUN_DIR/{pool}.pid" multiwatch 40 >/dev/null; rm -f "$RUN_DIR/{pool}.sock"',
+                 check=False)
+
+    def start_memory_worker(self):
+        """A pool of one worker (spawn_pool and `multiwatch -f 1`, as the worker pools are started, with
+        the same binary and environment file); returns the worker's pid and the pool's socket."""
+        self._stop_pool(MEMORY_POOL)
+        self.lib(f'spawn_pool {MEMORY_POOL} /usr/bin/multiwatch -f 1 "${{MULTIWATCH_ARGS[@]}}" -- "$STACKS_BIN"')
+        supervisor = self._pidfile(f"{MEMORY_POOL}.pid")
+        for _ in range(100):
+            workers = procstat.children([supervisor]) if supervisor else []
+            if workers:
+                return workers[0], os.path.join(self.run_dir, f"{MEMORY_POOL}.sock")
+            time.sleep(0.05)
+        raise RuntimeError(f"{MEMORY_POOL}: multiwatch started no worker (see {self.log_dir}/{MEMORY_POOL}.log)")
+
+    def stop_memory_worker(self):
+        """Stops the memory scenario's pool (its worker finishes the request in hand, then exits)."""
+        self._stop_pool(MEMORY_POOL)
 
     def start_ceilings(self, body):
         """Builds the C responder, starts it as two pools of STACKS_WORKERS each (as the worker pools are),
@@ -155,11 +180,14 @@ class Stack:
 
     def psql(self, sql, owner=False, bulk=False):
         """Runs SQL as the superuser (as the schema's owner with owner=True; with bulk=True, triggers
-        off, as for a bulk load that writes consistent rows itself); returns unaligned rows."""
+        off, as for a bulk load that writes consistent rows itself); returns unaligned rows. SQL too long
+        for one argument (a many-row VALUES list) goes on stdin, one statement per transaction."""
         setup = ["-c", "SET session_replication_role = replica"] if bulk else []
         setup += ["-c", "SET ROLE stacks_owner"] if owner else []
-        done = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", *setup, "-c", sql],
-                              env=self.pg_env(), capture_output=True, text=True)
+        long = len(sql) > 100_000
+        done = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", *setup,
+                               *(["-f", "-"] if long else ["-c", sql])],
+                              env=self.pg_env(), capture_output=True, text=True, input=sql if long else None)
         if done.returncode != 0:
             raise RuntimeError(f"psql failed: {done.stderr.strip()}\n{sql[:500]}")
         return done.stdout.strip()

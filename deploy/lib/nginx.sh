@@ -16,9 +16,13 @@ render() {
   printf '%s\n' "$text" >"$out"
 }
 
+# render_nginx [UPSTREAM]: the site and main config from the templates; UPSTREAM, the upstream block's
+# lines, defaults to the local stack's sockets (deploy/hosts passes its app hosts' addresses).
 render_nginx() {
-  local upstream
-  if [ "$STACKS_MODE" = cgi ]; then
+  local upstream=${1:-}
+  if [ -n "$upstream" ]; then
+    :
+  elif [ "$STACKS_MODE" = cgi ]; then
     upstream="    server unix:$RUN_DIR/cgi.sock max_fails=0;"
   else
     upstream="    server unix:$RUN_DIR/pool1.sock max_fails=0;
@@ -77,14 +81,15 @@ publish_www() {
 
 nginx_cmd() { nginx -p "$STACKS_HOME/nginx/" -c "$NGINX_CONF" -e "$LOG_DIR/nginx-error.log" "$@"; }
 
-# nginx_start: start nginx, or reload the running one and wait until its old workers are gone
-# (so that the next request already sees the new upstream). A running nginx whose config is what
-# it last loaded is left alone: a reload closes idle keep-alive connections, and a client that
-# sends on one at that moment gets no answer.
+# nginx_start [--if-changed]: start nginx, or reload the running one and wait until its old workers are
+# gone (so that the next request already sees the new upstream). --if-changed (deploy/up): a running
+# nginx whose config is what it last loaded is left alone, since a reload closes idle keep-alive
+# connections and a client that sends on one at that moment gets no answer.
 nginx_start() {
   local pid old i loaded=$STACKS_HOME/nginx/loaded.conf
   nginx_cmd -t -q || die "nginx rejected $NGINX_CONF"
-  if pid=$(pid_alive "$RUN_DIR/nginx.pid" nginx) && cat "$NGINX_CONF" "$SITE_CONF" | cmp -s - "$loaded"; then
+  if [ "${1:-}" = --if-changed ] && pid=$(pid_alive "$RUN_DIR/nginx.pid" nginx) \
+    && cat "$NGINX_CONF" "$SITE_CONF" | cmp -s - "$loaded"; then
     say "nginx: config unchanged, not reloaded ($pid)"
     return 0
   fi
