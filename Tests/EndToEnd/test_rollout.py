@@ -1,7 +1,10 @@
-"""Rolling deploy: deploy/rollout replaces the running workers while readers and writers keep the
-stack busy, twice (with a binary, then without one). Every response is counted and none may be other
-than 2xx, nor may nginx have retried one on another pool; afterwards every worker is a new process,
-the pools and workers are as many as before, and the database holds exactly the acknowledged loans."""
+"""Rolling deploy: deploy/rollout replaces the running workers while more readers and writers than
+there are workers keep the stack busy, twice (with a binary, then without one). Every second the books
+table is locked for one, so that requests wait in the pools' accept queues as a switch happens (a
+pool stopped before its queue is empty resets them). Every response is counted and none may be
+other than 2xx, nor may nginx have retried one on another pool; afterwards every worker is a new
+process, the pools and workers are as many as before, and the database holds exactly the
+acknowledged loans."""
 import glob
 import json
 import os
@@ -16,7 +19,7 @@ import requests
 from conftest import API, BASE_URL, MODE, ROOT, admin_sql, ctl, processes_in_groups, stack_setting, stored_loans, wait_for
 from test_loans import add_book, fresh_member
 
-READERS, WRITERS = 2, 2
+READERS, WRITERS = 4, 3
 RUN = os.path.join(os.environ.get("STACKS_HOME", "."), "run")
 
 
@@ -62,6 +65,15 @@ def write_load(stop, statuses, client, book, borrowed, returned):
             returned.append(loan["id"])
 
 
+def lock_storm(stop, windows):
+    """Holds the books table locked for 1 s, then lets go for 0.5 s, until `stop`: every request that
+    reads or writes a book waits, and those behind it wait in an accept queue."""
+    while not stop.is_set():
+        admin_sql("BEGIN; LOCK TABLE books IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(1); COMMIT;")
+        windows.append(1)
+        stop.wait(0.5)
+
+
 def nginx_retries(offset):
     """Access-log lines from `offset` on that nginx answered with 5xx or sent to more than one pool."""
     with open(os.path.join(os.environ["STACKS_HOME"], "log", "access.log"), "rb") as log:
@@ -93,13 +105,14 @@ def test_a_rollout_under_load_fails_no_request_and_replaces_every_worker():
     time.sleep(1.2)  # nginx flushes its access log every second: what is logged from here on is ours
     log_offset = os.path.getsize(os.path.join(os.environ["STACKS_HOME"], "log", "access.log"))
 
-    stop, statuses = threading.Event(), Counter()
+    stop, statuses, windows = threading.Event(), Counter(), []
     borrowed = [[] for _ in writers]
     returned = [[] for _ in writers]
     threads = [threading.Thread(target=read_load, args=(stop, statuses, fresh_member()[0], read_book))
                for _ in range(READERS)]
     threads += [threading.Thread(target=write_load, args=(stop, statuses, client, book, borrowed[i], returned[i]))
                 for i, (client, _, book) in enumerate(writers)]
+    threads.append(threading.Thread(target=lock_storm, args=(stop, windows)))
     started = time.monotonic()
     for thread in threads:
         thread.start()
@@ -122,7 +135,7 @@ def test_a_rollout_under_load_fails_no_request_and_replaces_every_worker():
     logged, retried = nginx_retries(log_offset)
     print(f"\nrollout ({MODE}): {requests_made} requests in {duration:.1f} s ({requests_made / duration:.0f}/s), "
           f"{sum(map(len, borrowed))} borrows, {sum(map(len, returned))} returns; rollouts took {first:.1f} s and "
-          f"{second:.1f} s; statuses {dict(statuses)}; nginx logged {logged}, retried or failed {len(retried)}")
+          f"{second:.1f} s; {len(windows)} lock windows; statuses {dict(statuses)}; nginx logged {logged}, retried or failed {len(retried)}")
 
     assert requests_made >= 100, statuses
     assert all(isinstance(status, int) and 200 <= status < 300 for status in statuses), statuses
