@@ -117,14 +117,14 @@ def test_a_rollout_under_load_fails_no_request_and_replaces_every_worker():
     for thread in threads:
         thread.start()
     try:
-        time.sleep(1)
+        time.sleep(2)
         first_output, first = rollout(binary)
         installed = os.path.realpath(os.path.join(os.environ["STACKS_HOME"], "bin", "stacks-fcgi"))
         if MODE == "cgi":
             wait_for(lambda: cgi_processes_running(installed), 10, f"a CGI process running {installed}")
-        time.sleep(1)
+        time.sleep(2)
         second_output, second = rollout()
-        time.sleep(1)
+        time.sleep(2)
     finally:
         stop.set()
         for thread in threads:

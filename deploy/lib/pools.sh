@@ -99,8 +99,53 @@ pool_retire() {
     done
     [ "$depth" = 0 ] || warn "$(basename "$pidfile" .pid): $depth connections still queued after 40 s; stopping it anyway"
   fi
-  stop_pidfile "$pidfile" multiwatch 40
+  pool_term "$pidfile"
   rm -f "${pidfile%.pid}.sock"
+}
+
+# pool_term PIDFILE: TERM to a pool's multiwatch, which stops respawning and sends each worker SIGUSR1,
+# repeated every second while the pool's processes remain (multiwatch then forwards SIGTERM, which a
+# worker takes the same way: the request in hand is finished). A worker forked just as the first TERM
+# arrived gets its SIGUSR1 caught by multiwatch's own handler before its exec (multiwatch 1.0.0; seen
+# with recycled workers, STACKS_MAX_REQUESTS=1), and would wait for a connection that never comes.
+# KILL to what is left after 40 s.
+pool_term() {
+  local pidfile=$1 pid i
+  if pid=$(pid_alive "$pidfile" multiwatch); then
+    for ((i = 0; i < 400; i++)); do
+      if ((i % 10 == 0)); then
+        if pid_alive "$pidfile" multiwatch >/dev/null; then kill -TERM "$pid" 2>/dev/null || true; else kill -TERM -- "-$pid" 2>/dev/null || true; fi
+      fi
+      pgrep -g "$pid" >/dev/null || break
+      sleep 0.1
+    done
+    if pgrep -g "$pid" >/dev/null; then
+      warn "$(basename "$pidfile" .pid) (multiwatch $pid) still running after 40s: KILL"
+      kill -KILL -- "-$pid" 2>/dev/null || true
+      wait_gone "$pid" 5 || true
+    fi
+    say "stopped $(basename "$pidfile" .pid) (multiwatch $pid)"
+  fi
+  rm -f "$pidfile"
+}
+
+# pool_settled PID: the new generation whose multiwatch is PID keeps the same STACKS_WORKERS workers
+# for 0.3 s. No request reaches it yet, so a worker exits only when it cannot start, and multiwatch
+# respawns it at once: new pids. (Not the log's "failed, next try": the pool's log is shared with the
+# generation still serving, whose recycled workers, STACKS_MAX_REQUESTS=1, write that line too.)
+pool_settled() {
+  local before after
+  before=$(pgrep -P "$1" | sort | tr '\n' ' ')
+  sleep 0.3
+  after=$(pgrep -P "$1" | sort | tr '\n' ' ')
+  [ "$before" = "$after" ] && [ "$(wc -w <<<"$after")" = "$STACKS_WORKERS" ]
+}
+
+# seconds_since T0 [T1]: seconds from T0 to T1 (default: now), both $EPOCHREALTIME values, to 0.1 s.
+seconds_since() {
+  local t1=${2:-$EPOCHREALTIME} ms
+  ms=$(((${t1/./} - ${1/./}) / 1000))
+  printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100))
 }
 
 # pool_start N: start a new generation of pool N (STACKS_WORKERS workers of $STACKS_BIN, the file it
@@ -108,43 +153,41 @@ pool_retire() {
 # move nginx's traffic to it (poolN.sock and poolN.pid, one rename each), then retire every older
 # generation. If the new one fails, it is stopped and nothing else changed.
 pool_start() {
-  local i=$1 gen name pid start bin f old=()
+  local i=$1 gen name pid bin f old=() t0=$EPOCHREALTIME t1
   bin=$(readlink -f "$STACKS_BIN")
   # A pool of the layout before generations: its pid file is kept aside until it is retired.
   if [ -f "$RUN_DIR/pool$i.pid" ] && [ ! -L "$RUN_DIR/pool$i.pid" ]; then cp -f "$RUN_DIR/pool$i.pid" "$RUN_DIR/pool$i.0.pid"; fi
   gen=$(pool_next_generation "$i")
   name=pool$i.$gen
-  touch "$LOG_DIR/pool$i.log"
-  start=$(wc -l <"$LOG_DIR/pool$i.log")
   spawn_pool "$name" /usr/bin/multiwatch -f "$STACKS_WORKERS" "${MULTIWATCH_ARGS[@]}" -- "$bin"
   sleep 0.5
   pid=$(pid_alive "$RUN_DIR/$name.pid" multiwatch) || { tail -n 20 "$LOG_DIR/pool$i.log" >&2; rm -f "$RUN_DIR/$name.sock" "$RUN_DIR/$name.pid"; die "pool$i died at start; the running pool$i is untouched"; }
-  # A worker that cannot start is respawned at once, again and again: catch that here.
-  if [ "$(tail -n +"$((start + 1))" "$LOG_DIR/pool$i.log" | grep -c 'failed, next try')" -gt 20 ]; then
+  if ! pool_settled "$pid"; then
     pool_retire "$RUN_DIR/$name.pid"
     tail -n 20 "$LOG_DIR/pool$i.log" >&2
     die "pool$i workers keep dying at start (see $LOG_DIR/pool$i.log); the running pool$i is untouched"
   fi
   if ! pool_probe "$RUN_DIR/$name.sock"; then
     pool_retire "$RUN_DIR/$name.pid"
-    die "pool$i's new workers do not answer GET /api/health/ready with 200 (above; a missing migration: deploy/migrate); the running pool$i is untouched"
+    die "pool$i's new workers do not answer GET /api/health/ready with 200 (above: PostgreSQL down, or a migration this build needs not applied: deploy/migrate); the running pool$i is untouched"
   fi
   point_link "$RUN_DIR/pool$i.sock" "$name.sock"
   point_link "$RUN_DIR/pool$i.pid" "$name.pid"
+  t1=$EPOCHREALTIME
   mapfile -t old < <(pool_pid_files "$i" | grep -vxF "$RUN_DIR/$name.pid")
   # A connect that looked the old path up just before the rename has reached the old queue by now.
   sleep 0.2
   for f in "${old[@]}"; do pool_retire "$f"; done
-  say "pool$i: generation $gen, multiwatch $pid, workers $(pgrep -P "$pid" | tr '\n' ' ')"
+  say "pool$i: generation $gen, multiwatch $pid, workers $(pgrep -P "$pid" | tr '\n' ' ')(traffic moved after $(seconds_since "$t0" "$t1") s, the old generation stopped $(seconds_since "$t1") s later)"
 }
 
 # pool_stop N: stop every generation of pool N (nothing may be sending to it: deploy/down stops nginx
-# first). TERM to each multiwatch, which stops respawning, sends each worker SIGUSR1 (finish the
+# first): pool_term to each multiwatch, which stops respawning, sends each worker SIGUSR1 (finish the
 # request in hand, then exit) and exits when they have.
 pool_stop() {
   local f
   while read -r f; do
-    stop_pidfile "$f" multiwatch 40
+    pool_term "$f"
     rm -f "${f%.pid}.sock"
   done < <(pool_pid_files "$1")
   rm -f "$RUN_DIR/pool$1.sock" "$RUN_DIR/pool$1.pid"
