@@ -82,6 +82,15 @@ def nginx_retries(offset):
     return len(lines), [line for line in lines if "," in line["upstream_status"] or line["status"] >= 500]
 
 
+def running(pid):
+    """Whether process `pid` runs (a zombie, exited but not yet reaped, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def cgi_processes_running(path):
     """Whether a CGI process of the stack runs the file `path` (its executable, links resolved)."""
     for pid in processes_in_groups("stacks-fcgi", ("cgi.pid",)):
@@ -161,7 +170,7 @@ def test_a_rollout_under_load_fails_no_request_and_replaces_every_worker():
             assert os.readlink(os.path.join(RUN, f"{pool}.sock")).replace(".sock", ".pid") == \
                 os.readlink(os.path.join(RUN, f"{pool}.pid"))
         for pid in pools_before:
-            assert not os.path.exists(f"/proc/{pid}"), f"the old pool's multiwatch {pid} still runs"
+            assert not running(pid), f"the old pool's multiwatch {pid} still runs"
     runners_after = set(ctl("runner-pids").split())
     assert len(runners_after) == len(runners_before)
     if os.path.dirname(os.path.dirname(os.path.realpath(binary))) != os.path.join(os.environ["STACKS_HOME"], "bin"):

@@ -103,23 +103,27 @@ pool_retire() {
   rm -f "${pidfile%.pid}.sock"
 }
 
+# group_running PGID: whether a process of group PGID runs (a zombie does not count).
+group_running() { ps -o stat= -g "$1" 2>/dev/null | grep -qv '^Z'; }
+
 # pool_term PIDFILE: TERM to a pool's multiwatch, which stops respawning and sends each worker SIGUSR1,
 # repeated every second while the pool's processes remain (multiwatch then forwards SIGTERM, which a
 # worker takes the same way: the request in hand is finished). A worker forked just as the first TERM
 # arrived gets its SIGUSR1 caught by multiwatch's own handler before its exec (multiwatch 1.0.0; seen
 # with recycled workers, STACKS_MAX_REQUESTS=1), and would wait for a connection that never comes.
-# KILL to what is left after 40 s.
+# KILL to what is left after 40 s. Done when only zombies are left, which whoever inherited them
+# reaps in its own time.
 pool_term() {
   local pidfile=$1 pid i
   if pid=$(pid_alive "$pidfile" multiwatch); then
-    for ((i = 0; i < 400; i++)); do
-      if ((i % 10 == 0)); then
+    for ((i = 0; i < 800; i++)); do
+      if ((i % 20 == 0)); then
         if pid_alive "$pidfile" multiwatch >/dev/null; then kill -TERM "$pid" 2>/dev/null || true; else kill -TERM -- "-$pid" 2>/dev/null || true; fi
       fi
-      pgrep -g "$pid" >/dev/null || break
-      sleep 0.1
+      group_running "$pid" || break
+      sleep 0.05
     done
-    if pgrep -g "$pid" >/dev/null; then
+    if group_running "$pid"; then
       warn "$(basename "$pidfile" .pid) (multiwatch $pid) still running after 40s: KILL"
       kill -KILL -- "-$pid" 2>/dev/null || true
       wait_gone "$pid" 5 || true
