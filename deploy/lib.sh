@@ -27,6 +27,7 @@ WEBHOOK_KEYS_FILE=$STACKS_HOME/webhook_keys
 NGINX_CONF=$STACKS_HOME/nginx.conf
 SITE_CONF=$STACKS_HOME/site.conf
 WWW_DIR=$STACKS_HOME/www
+BIN_DIR=$STACKS_HOME/bin
 DB_NAME=stacks
 DB_OWNER=stacks_owner
 WORKER_USER=www-data
@@ -36,7 +37,7 @@ WORKER_GROUP=www-data
 # runuser and nginx all call initgroups(3), so every worker, CGI process and preflight run has it,
 # while files the workers own keep the group www-data.
 DB_GROUP=stacks-db
-STACKS_PACKAGES=(postgresql-15 libpq-dev libfcgi-dev libsodium-dev libcurl4-openssl-dev nginx spawn-fcgi multiwatch fcgiwrap curl procps iproute2)
+STACKS_PACKAGES=(postgresql-15 libpq-dev libfcgi-dev libsodium-dev libcurl4-openssl-dev nginx spawn-fcgi multiwatch fcgiwrap libfcgi-bin curl procps iproute2)
 # multiwatch: a child that dies within 100 ms of its start counts as a failed start, and only
 # 1,000,000 failed starts in a row make it give up: a kill every 100 ms for hours is respawned.
 # No -s: Debian's multiwatch 1.0.0 maps -s NAME to the wrong signal (-s TERM sends SIGQUIT). On TERM it

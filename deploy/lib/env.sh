@@ -107,3 +107,22 @@ check_binary() {
       || die "user $WORKER_USER cannot run $bin: every folder above it needs o+x (chmod o+x …)"
   done
 }
+
+# link_binaries: $BIN_DIR/stacks-fcgi and $BIN_DIR/stacks-jobs, links to the files $STACKS_BIN and the
+# job runner beside it name (links resolved), each replaced in one rename. nginx gives fcgiwrap the
+# first as SCRIPT_FILENAME (cgi mode), so a new binary reaches the next CGI request without a
+# restart; pools and runners run the file the link names when they start. Warns when a binary
+# deploy/rollout installed is replaced by another.
+link_binaries() {
+  local name target now
+  install -d -m 0755 "$BIN_DIR"
+  for name in stacks-fcgi stacks-jobs; do
+    if [ "$name" = stacks-fcgi ]; then target=$(readlink -f "$STACKS_BIN"); else target=$(readlink -f "$(jobs_bin)"); fi
+    now=
+    if [ -L "$BIN_DIR/$name" ]; then now=$(readlink -f "$BIN_DIR/$name" || true); fi
+    if [ "$name" = stacks-fcgi ] && [ -n "$now" ] && [ "$(dirname "$(dirname "$now")")" = "$BIN_DIR" ] && [ "$now" != "$target" ]; then
+      warn "replacing $now (installed by deploy/rollout) with $target; to keep the rolled-out binary: STACKS_BIN=$BIN_DIR/stacks-fcgi deploy/up"
+    fi
+    point_link "$BIN_DIR/$name" "$target"
+  done
+}

@@ -34,7 +34,7 @@ render_nginx() {
   local rate=${STACKS_AUTH_RATE:-10}
   check_number STACKS_AUTH_RATE "$rate"
   render "$STACKS_ROOT/nginx/stacks.conf" "$SITE_CONF" \
-    "RUN=$RUN_DIR" "PORT=$STACKS_PORT" "LOG=$LOG_DIR" "CGI_SCRIPT=$STACKS_BIN" "UPSTREAM_SERVERS=$upstream" \
+    "RUN=$RUN_DIR" "PORT=$STACKS_PORT" "LOG=$LOG_DIR" "CGI_SCRIPT=$BIN_DIR/stacks-fcgi" "UPSTREAM_SERVERS=$upstream" \
     "MAX_BODY=${STACKS_MAX_BODY:-1048576}" "WWW=$WWW_DIR" "AUTH_RATE=$rate" "AUTH_BURST=$((2 * rate))" \
     "CLIENT_TIMEOUT=${STACKS_CLIENT_TIMEOUT_MS:-60000}ms"
   render "$STACKS_ROOT/nginx/main.conf" "$NGINX_CONF" \
@@ -81,11 +81,19 @@ publish_www() {
 
 nginx_cmd() { nginx -p "$STACKS_HOME/nginx/" -c "$NGINX_CONF" -e "$LOG_DIR/nginx-error.log" "$@"; }
 
-# nginx_start: start nginx, or reload the running one and wait until its old workers are gone
-# (so that the next request already sees the new upstream).
+# nginx_start [--if-changed]: start nginx, or reload the running one and wait until its old workers are
+# gone (so that the next request already sees the new upstream). --if-changed (deploy/up): a running
+# nginx whose config is what it last loaded is left alone, since a reload closes idle keep-alive
+# connections and a client that sends on one at that moment gets no answer.
 nginx_start() {
-  local pid old i
+  local pid old i loaded=$STACKS_HOME/nginx/loaded.conf
   nginx_cmd -t -q || die "nginx rejected $NGINX_CONF"
+  if [ "${1:-}" = --if-changed ] && pid=$(pid_alive "$RUN_DIR/nginx.pid" nginx) \
+    && cat "$NGINX_CONF" "$SITE_CONF" | cmp -s - "$loaded"; then
+    say "nginx: config unchanged, not reloaded ($pid)"
+    return 0
+  fi
+  cat "$NGINX_CONF" "$SITE_CONF" >"$loaded"
   if pid=$(pid_alive "$RUN_DIR/nginx.pid" nginx); then
     old=$(pgrep -P "$pid" || true)
     nginx_cmd -s reload </dev/null >>"$LOG_DIR/nginx-error.log" 2>&1
