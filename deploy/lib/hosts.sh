@@ -401,17 +401,7 @@ wal_log_hints = on
 hot_standby = on
 synchronous_commit = on
 synchronous_standby_names = '$sync'
-timezone = 'UTC'
-log_timezone = 'UTC'
-log_destination = 'stderr'
-logging_collector = off
-log_min_messages = warning
-log_error_verbosity = terse
-log_min_error_statement = error
-log_parameter_max_length = 0
-log_parameter_max_length_on_error = 0
-log_statement = 'none'
-log_line_prefix = '%m [%p] %q%u@%d '
+$(pg_log_settings)
 EOF
   cat >"$data/pg_hba.conf" <<EOF
 # Written by deploy/hosts; edits are lost. TCP only, passwords (scram-sha-256) only.

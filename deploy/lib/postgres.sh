@@ -23,6 +23,28 @@ ensure_db_group() {
   done
 }
 
+# pg_log_settings: the clock and log lines of every cluster's stacks.conf (the local one, deploy/hosts' db hosts).
+pg_log_settings() {
+  cat <<'EOF'
+timezone = 'UTC'
+log_timezone = 'UTC'
+log_destination = 'stderr'
+logging_collector = off
+log_min_messages = warning
+# No personal data in this log: terse drops DETAIL, HINT and CONTEXT (a unique violation's
+# "Key (email)=(…)", a check violation's failing row). The statement of a failed query is kept:
+# the workers send every value as a bound parameter, and bound values are never logged.
+log_error_verbosity = terse
+log_min_error_statement = error
+log_parameter_max_length = 0
+log_parameter_max_length_on_error = 0
+log_statement = 'none'
+log_min_duration_statement = -1
+log_lock_waits = on
+log_line_prefix = '%m [%p] %q%u@%d '
+EOF
+}
+
 # pg_init: create the cluster once; (re)write its settings, pg_hba.conf and pg_ident.conf on every
 # call, so that a cluster made by an earlier deploy/up gets today's rules (pg_start reloads).
 pg_init() {
@@ -45,22 +67,7 @@ unix_socket_permissions = 0770
 max_connections = 100
 # A killed worker's session (and its locks) goes within about a second, even mid-query.
 client_connection_check_interval = 1s
-timezone = 'UTC'
-log_timezone = 'UTC'
-log_destination = 'stderr'
-logging_collector = off
-log_min_messages = warning
-# No personal data in this log: terse drops DETAIL, HINT and CONTEXT (a unique violation's
-# "Key (email)=(…)", a check violation's failing row). The statement of a failed query is kept:
-# the workers send every value as a bound parameter, and bound values are never logged.
-log_error_verbosity = terse
-log_min_error_statement = error
-log_parameter_max_length = 0
-log_parameter_max_length_on_error = 0
-log_statement = 'none'
-log_min_duration_statement = -1
-log_lock_waits = on
-log_line_prefix = '%m [%p] %q%u@%d '
+$(pg_log_settings)
 EOF
   # Local connections only, by peer (the OS user the kernel reports for the socket), through a map:
   # the worker user may be the app role and nothing else; no other local account gets in.
