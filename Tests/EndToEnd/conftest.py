@@ -64,6 +64,23 @@ def stack_worker_pids():
     return processes_in_groups("stacks-fcgi", ("pool1.pid", "pool2.pid", "cgi.pid"))
 
 
+def configured_workers():
+    """How many workers the pools keep alive: the sum of each pool's multiwatch -f (0 in CGI mode).
+    Read from the supervisors, never counted: a recycled worker is missing for a moment after each request."""
+    run = os.path.join(os.environ["STACKS_HOME"], "run")
+    total = 0
+    for pid_file_name in ("pool1.pid", "pool2.pid"):
+        try:
+            with open(os.path.join(run, pid_file_name)) as pid_file:
+                pid = int(pid_file.readline())
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                arguments = cmdline.read().split(b"\0")
+        except (OSError, ValueError):
+            continue
+        total += int(arguments[arguments.index(b"-f") + 1])
+    return total
+
+
 def stack_runner_pids():
     """The test stack's job runners, under the runners' multiwatch."""
     return processes_in_groups("stacks-jobs", ("runners.pid",))

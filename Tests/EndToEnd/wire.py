@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import pytest
 import requests
 
-from conftest import BASE_URL, MODE, admin_sql, stack_worker_pids
+from conftest import BASE_URL, MODE, admin_sql, configured_workers, stack_worker_pids
 
 FCGI_BEGIN_REQUEST, FCGI_ABORT_REQUEST, FCGI_END_REQUEST, FCGI_PARAMS, FCGI_STDIN, FCGI_STDOUT, FCGI_STDERR = 1, 2, 3, 4, 5, 6, 7
 FCGI_DATA, FCGI_GET_VALUES, FCGI_GET_VALUES_RESULT, FCGI_UNKNOWN_TYPE = 8, 9, 10, 11
@@ -284,8 +284,8 @@ def leaving_no_trace(workers, tables=True):
 
 @pytest.fixture(scope="module")
 def workers():
-    """The workers the pools keep alive, counted once (none in CGI mode)."""
-    return len(worker_pids())
+    """How many workers the pools keep alive (none in CGI mode)."""
+    return configured_workers()
 
 
 @pytest.fixture
